@@ -1,0 +1,315 @@
+/* Text helpers: UTF-8 validation, growable buffers, JSON/CSV quoting, RFC 3339 time. */
+#include "lift/text.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+int lift_utf8_next(const unsigned char **p, const unsigned char *end, uint32_t *cp)
+{
+    const unsigned char *s = *p;
+    uint32_t c = s[0];
+    int extra;
+    uint32_t min;
+    if (c < 0x80) {
+        *cp = c;
+        *p = s + 1;
+        return 0;
+    } else if ((c & 0xE0) == 0xC0) {
+        extra = 1, min = 0x80, c &= 0x1F;
+    } else if ((c & 0xF0) == 0xE0) {
+        extra = 2, min = 0x800, c &= 0x0F;
+    } else if ((c & 0xF8) == 0xF0) {
+        extra = 3, min = 0x10000, c &= 0x07;
+    } else {
+        return -1;
+    }
+    if (end - s <= extra)
+        return -1;
+    for (int i = 1; i <= extra; i++) {
+        if ((s[i] & 0xC0) != 0x80)
+            return -1;
+        c = (c << 6) | (s[i] & 0x3F);
+    }
+    if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
+        return -1;
+    *cp = c;
+    *p = s + extra + 1;
+    return 0;
+}
+
+bool lift_utf8_valid(const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s, *end = p + n;
+    while (p < end) {
+        uint32_t c;
+        if (*p == 0 || lift_utf8_next(&p, end, &c) < 0)
+            return false;
+    }
+    return true;
+}
+
+void lift_buf_init(lift_buf *b)
+{
+    b->data = NULL;
+    b->len = b->cap = 0;
+    b->failed = false;
+}
+
+void lift_buf_fini(lift_buf *b)
+{
+    free(b->data);
+    lift_buf_init(b);
+}
+
+void lift_buf_reset(lift_buf *b)
+{
+    b->len = 0;
+    if (b->data)
+        b->data[0] = '\0';
+}
+
+static bool reserve(lift_buf *b, size_t extra)
+{
+    if (b->failed)
+        return false;
+    if (b->len + extra + 1 <= b->cap)
+        return true;
+    size_t cap = b->cap ? b->cap : 256;
+    while (cap < b->len + extra + 1)
+        cap *= 2;
+    char *d = realloc(b->data, cap);
+    if (!d) {
+        b->failed = true;
+        return false;
+    }
+    b->data = d;
+    b->cap = cap;
+    return true;
+}
+
+void lift_buf_append(lift_buf *b, const void *p, size_t n)
+{
+    if (!reserve(b, n))
+        return;
+    memcpy(b->data + b->len, p, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+}
+
+void lift_buf_puts(lift_buf *b, const char *s)
+{
+    lift_buf_append(b, s, strlen(s));
+}
+
+void lift_buf_printf(lift_buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0 || !reserve(b, (size_t)n))
+        return;
+    va_start(ap, fmt);
+    vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    b->len += (size_t)n;
+}
+
+char *lift_buf_steal(lift_buf *b, size_t *len)
+{
+    if (b->failed || !reserve(b, 0)) {
+        lift_buf_fini(b);
+        return NULL;
+    }
+    char *d = b->data;
+    if (len)
+        *len = b->len;
+    lift_buf_init(b);
+    return d;
+}
+
+void lift_buf_json_str(lift_buf *b, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    if (!reserve(b, n + 2))
+        return;
+    b->data[b->len++] = '"';
+    size_t run = 0; /* bytes copied verbatim in one go */
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c != '"' && c != '\\')
+            continue;
+        lift_buf_append(b, s + run, i - run);
+        run = i + 1;
+        char esc[7] = {'\\', 0};
+        switch (c) {
+        case '"':
+            esc[1] = '"';
+            break;
+        case '\\':
+            esc[1] = '\\';
+            break;
+        case '\n':
+            esc[1] = 'n';
+            break;
+        case '\r':
+            esc[1] = 'r';
+            break;
+        case '\t':
+            esc[1] = 't';
+            break;
+        default:
+            memcpy(esc + 1, "u00", 3);
+            esc[4] = hex[c >> 4];
+            esc[5] = hex[c & 15];
+        }
+        lift_buf_append(b, esc, esc[1] == 'u' ? 6 : 2);
+    }
+    lift_buf_append(b, s + run, n - run);
+    lift_buf_append(b, "\"", 1);
+}
+
+void lift_buf_json_num(lift_buf *b, double x)
+{
+    if (!isfinite(x)) {
+        lift_buf_puts(b, "null");
+        return;
+    }
+    if (x == 0) { /* also folds -0 */
+        lift_buf_puts(b, "0");
+        return;
+    }
+    char tmp[32];
+    for (int prec = 15; prec <= 17; prec++) {
+        snprintf(tmp, sizeof tmp, "%.*g", prec, x);
+        if (strtod(tmp, NULL) == x)
+            break;
+    }
+    lift_buf_puts(b, tmp);
+}
+
+void lift_buf_csv_field(lift_buf *b, const char *s, size_t n)
+{
+    bool quote = n == 0 || s[0] == ' ' || s[n - 1] == ' ';
+    for (size_t i = 0; i < n && !quote; i++)
+        quote = s[i] == ',' || s[i] == '"' || s[i] == '\n' || s[i] == '\r';
+    if (!quote) {
+        lift_buf_append(b, s, n);
+        return;
+    }
+    lift_buf_append(b, "\"", 1);
+    size_t run = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] != '"')
+            continue;
+        lift_buf_append(b, s + run, i + 1 - run); /* through the quote, then double it */
+        lift_buf_append(b, "\"", 1);
+        run = i + 1;
+    }
+    lift_buf_append(b, s + run, n - run);
+    lift_buf_append(b, "\"", 1);
+}
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant, "days_from_civil"). */
+static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+    y -= m <= 2;
+    const int64_t era = (y >= 0 ? y : y - 399) / 400;
+    const unsigned yoe = (unsigned)(y - era * 400);
+    const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+    const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + (int64_t)doe - 719468;
+}
+
+static bool digits(const char *s, size_t n, size_t at, size_t count, int *out)
+{
+    if (at + count > n)
+        return false;
+    int v = 0;
+    for (size_t i = at; i < at + count; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return false;
+        v = v * 10 + (s[i] - '0');
+    }
+    *out = v;
+    return true;
+}
+
+int lift_time_parse(const char *s, size_t n, int64_t *usec)
+{
+    static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int y, mo, d, h, mi, sec;
+    if (!digits(s, n, 0, 4, &y) || n < 19 || s[4] != '-' || !digits(s, n, 5, 2, &mo) ||
+        s[7] != '-' || !digits(s, n, 8, 2, &d) || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') ||
+        !digits(s, n, 11, 2, &h) || s[13] != ':' || !digits(s, n, 14, 2, &mi) || s[16] != ':' ||
+        !digits(s, n, 17, 2, &sec))
+        return -1;
+    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    if (y < 1900 || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] + (mo == 2 && leap) || h > 23 ||
+        mi > 59 || sec > 59)
+        return -1;
+    size_t i = 19;
+    int64_t frac = 0;
+    if (i < n && s[i] == '.') {
+        size_t start = ++i;
+        int64_t scale = 100000;
+        while (i < n && s[i] >= '0' && s[i] <= '9') {
+            frac += (s[i] - '0') * scale; /* digits past microseconds are dropped */
+            scale /= 10;
+            i++;
+        }
+        if (i == start || i - start > 9)
+            return -1;
+    }
+    int64_t offset = 0;
+    if (i < n && (s[i] == 'Z' || s[i] == 'z')) {
+        i++;
+    } else if (i < n && (s[i] == '+' || s[i] == '-')) {
+        int oh, om;
+        if (!digits(s, n, i + 1, 2, &oh) || i + 3 >= n || s[i + 3] != ':' ||
+            !digits(s, n, i + 4, 2, &om) || oh > 23 || om > 59)
+            return -1;
+        offset = (s[i] == '-' ? -1 : 1) * (oh * 3600 + om * 60);
+        i += 6;
+    } else {
+        return -1;
+    }
+    if (i != n)
+        return -1;
+    int64_t secs =
+        days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + sec - offset;
+    *usec = secs * 1000000 + frac;
+    return 0;
+}
+
+void lift_time_format(int64_t usec, char out[LIFT_TIME_LEN])
+{
+    int64_t secs = usec / 1000000, frac = usec % 1000000;
+    if (frac < 0) {
+        frac += 1000000;
+        secs -= 1;
+    }
+    time_t t = (time_t)secs;
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    size_t n = strftime(out, LIFT_TIME_LEN, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(out + n, LIFT_TIME_LEN - n, ".%06ldZ", (long)frac);
+}
+
+int64_t lift_time_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+int64_t lift_time_mono(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}

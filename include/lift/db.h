@@ -1,0 +1,45 @@
+/* One PostgreSQL connection and the only way SQL runs. Not thread-safe: one per thread. */
+#ifndef LIFT_DB_H
+#define LIFT_DB_H
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "lift/err.h"
+
+typedef struct lift_db lift_db; /* layout lives in server/db.c only */
+
+/* Connects; caller frees with lift_db_close(). NULL + err (LIFT_EDB) on failure. */
+lift_db *lift_db_open(const char *conninfo, lift_err *err);
+void lift_db_close(lift_db *db); /* NULL is a no-op */
+
+/* The underlying connection, borrowed (for PQsocket/PQconsumeInput/PQnotifies). */
+PGconn *lift_db_conn(lift_db *db);
+
+/* True while the connection is usable; after a failure the caller reopens. */
+bool lift_db_alive(const lift_db *db);
+
+/* Runs one $1..$n statement with text parameters (NULL entries are SQL NULL).
+ * sql must be a constant; values go only in params. Returns a PGresult the caller
+ * PQclear()s, or NULL with err set (LIFT_EDB; the server's message and detail) and the
+ * SQLSTATE copied into sqlstate[6] when non-NULL. */
+PGresult *lift_db_exec(lift_db *db, const char *sql, int nparams, const char *const *params,
+                       char sqlstate[6], lift_err *err) __attribute__((warn_unused_result));
+
+/* As lift_db_exec for statements whose rows are not needed. Returns LIFT_OK or LIFT_EDB. */
+int lift_db_run(lift_db *db, const char *sql, int nparams, const char *const *params,
+                lift_err *err);
+
+/* Runs a trusted multi-statement script (a migration or a config file shipped with the
+ * project), never text built from input. Returns LIFT_OK or LIFT_EDB. */
+int lift_db_script(lift_db *db, const char *script, lift_err *err);
+
+/* Streams data[0..len) into `copy_sql` (a COPY ... FROM STDIN statement) and waits for
+ * its result. Returns LIFT_OK or LIFT_EDB. */
+int lift_db_copy(lift_db *db, const char *copy_sql, const char *data, size_t len, lift_err *err);
+
+/* Quotes a URL/conninfo for messages: the password, if any, is replaced by "***". */
+void lift_db_redact(const char *conninfo, char *out, size_t outlen);
+
+#endif

@@ -1,0 +1,57 @@
+/* Text helpers: strict UTF-8, a growable buffer, JSON/CSV quoting, RFC 3339 timestamps. */
+#ifndef LIFT_TEXT_H
+#define LIFT_TEXT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Decodes one code point from [*p, end) and advances *p. Strict: refuses overlong forms,
+ * surrogates (U+D800..U+DFFF) and anything above U+10FFFF. Returns 0, or -1 on bad input. */
+int lift_utf8_next(const unsigned char **p, const unsigned char *end, uint32_t *cp);
+
+/* True when s[0..n) is well-formed UTF-8 with no NUL byte. */
+bool lift_utf8_valid(const char *s, size_t n);
+
+/* A growable byte buffer. Allocation failure is sticky: appends become no-ops and
+ * `failed` stays set, so callers check once at the end. data is NUL-terminated. */
+typedef struct lift_buf {
+    char *data;
+    size_t len, cap;
+    bool failed;
+} lift_buf;
+
+void lift_buf_init(lift_buf *b);
+void lift_buf_fini(lift_buf *b);  /* frees data; b may be reused after lift_buf_init */
+void lift_buf_reset(lift_buf *b); /* len = 0, keeps the allocation */
+void lift_buf_append(lift_buf *b, const void *p, size_t n);
+void lift_buf_puts(lift_buf *b, const char *s);
+void lift_buf_printf(lift_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Returns the data (caller frees) and leaves b empty; NULL if an append failed. */
+char *lift_buf_steal(lift_buf *b, size_t *len);
+
+/* Appends s[0..n) as a quoted JSON string ("\u00XX" for control characters). */
+void lift_buf_json_str(lift_buf *b, const char *s, size_t n);
+/* Appends a double as JSON: shortest round-trip form; non-finite values become null. */
+void lift_buf_json_num(lift_buf *b, double x);
+/* Appends s[0..n) as one CSV field (RFC 4180 and PostgreSQL COPY csv): quoted when it holds
+ * a comma, quote, CR, LF or leading/trailing space, or is empty (so it stays distinct from
+ * NULL, which callers write as nothing at all). */
+void lift_buf_csv_field(lift_buf *b, const char *s, size_t n);
+
+/* Parses an RFC 3339 timestamp ("2026-11-21T10:00:00.5+01:00"; 'Z' or an offset required,
+ * a space may replace 'T') into microseconds since the Unix epoch. Years 1900..9999.
+ * Returns 0, or -1 when s[0..n) is not such a timestamp. */
+int lift_time_parse(const char *s, size_t n, int64_t *usec);
+
+#define LIFT_TIME_LEN 32
+/* Formats as "2026-11-21T10:00:00.123456Z". */
+void lift_time_format(int64_t usec, char out[LIFT_TIME_LEN]);
+
+/* Wall-clock time in microseconds since the epoch. */
+int64_t lift_time_now(void);
+
+/* Monotonic time in microseconds, for intervals. */
+int64_t lift_time_mono(void);
+
+#endif

@@ -1,0 +1,48 @@
+#!/bin/sh
+# Installs the Debian packages a make target needs (as root), or prints the apt-get line.
+#
+#   scripts/deps.sh build|test|bench|fuzz
+#
+# Costs one dpkg-query call when everything is present.
+set -eu
+
+build="gcc make pkg-config libpq-dev libmicrohttpd-dev libgsl-dev libjansson-dev \
+libcriterion-dev libssl-dev postgresql"
+case "${1:-build}" in
+build) want="$build" ;;
+test) want="$build clang libclang-rt-14-dev chromium fonts-dejavu-core" ;;
+bench) want="$build wrk" ;;
+fuzz) want="$build clang libclang-rt-14-dev" ;;
+*)
+    echo "deps.sh: unknown set '$1' (build, test, bench, fuzz)" >&2
+    exit 2
+    ;;
+esac
+
+if ! command -v dpkg-query >/dev/null 2>&1; then
+    echo "deps.sh: not a Debian system; install these yourself: $want" >&2
+    exit 0
+fi
+
+# shellcheck disable=SC2086
+have=$(dpkg-query -W -f='${Package} ${db:Status-Abbrev}\n' $want 2>/dev/null |
+    awk '$2 == "ii" { print $1 }')
+missing=""
+for p in $want; do
+    case " $(echo $have) " in
+    *" $p "*) ;;
+    *) missing="$missing $p" ;;
+    esac
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+    echo "deps.sh: missing packages; run as root:" >&2
+    echo "  apt-get update && apt-get install -y$missing" >&2
+    exit 1
+fi
+echo "deps.sh: installing$missing" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q >&2
+# shellcheck disable=SC2086
+apt-get install -y -q --no-install-recommends $missing >&2

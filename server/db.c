@@ -1,0 +1,165 @@
+/* The PostgreSQL wrapper: parameterized statements, COPY, scripts, error text. */
+#include "lift/db.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lift/log.h"
+
+struct lift_db {
+    PGconn *conn;
+};
+
+/* Copies the server's message (and DETAIL/HINT, which name the offending row for our
+ * triggers and constraints) into err, without libpq's trailing newline. */
+static int db_error(lift_err *err, const PGconn *conn, const PGresult *res, char sqlstate[6])
+{
+    const char *primary = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+    const char *detail = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL) : NULL;
+    const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    if (sqlstate)
+        snprintf(sqlstate, 6, "%s", state ? state : "08006");
+    if (!primary)
+        primary = PQerrorMessage(conn);
+    char msg[LIFT_ERR_MSG_LEN];
+    snprintf(msg, sizeof msg, "%s%s%s", primary, detail ? " — " : "", detail ? detail : "");
+    size_t n = strlen(msg);
+    while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
+        msg[--n] = '\0';
+    return lift_err_set(err, LIFT_EDB, "%s", msg);
+}
+
+/* Server NOTICEs ("schema already exists, skipping") are chatter, not events. */
+static void on_notice(void *arg, const char *message)
+{
+    (void)arg;
+    lift_log(LIFT_LOG_DEBUG, "postgres: %.*s", (int)strcspn(message, "\n"), message);
+}
+
+lift_db *lift_db_open(const char *conninfo, lift_err *err)
+{
+    lift_db *db = calloc(1, sizeof *db);
+    if (!db) {
+        lift_err_set(err, LIFT_ENOMEM, "out of memory");
+        return NULL;
+    }
+    db->conn = PQconnectdb(conninfo);
+    if (PQstatus(db->conn) != CONNECTION_OK) {
+        char where[256];
+        lift_db_redact(conninfo, where, sizeof where);
+        db_error(err, db->conn, NULL, NULL);
+        lift_err_prefix(err, "cannot connect to %s", where);
+        lift_db_close(db);
+        return NULL;
+    }
+    PQsetNoticeProcessor(db->conn, on_notice, NULL);
+    return db;
+}
+
+void lift_db_close(lift_db *db)
+{
+    if (!db)
+        return;
+    PQfinish(db->conn);
+    free(db);
+}
+
+PGconn *lift_db_conn(lift_db *db)
+{
+    return db->conn;
+}
+
+bool lift_db_alive(const lift_db *db)
+{
+    return db && PQstatus(db->conn) == CONNECTION_OK;
+}
+
+PGresult *lift_db_exec(lift_db *db, const char *sql, int nparams, const char *const *params,
+                       char sqlstate[6], lift_err *err)
+{
+    PGresult *res = PQexecParams(db->conn, sql, nparams, NULL, params, NULL, NULL, 0);
+    ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+    if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
+        if (sqlstate)
+            memcpy(sqlstate, "00000", 6);
+        return res;
+    }
+    db_error(err, db->conn, res, sqlstate);
+    PQclear(res);
+    return NULL;
+}
+
+int lift_db_run(lift_db *db, const char *sql, int nparams, const char *const *params, lift_err *err)
+{
+    PGresult *res = lift_db_exec(db, sql, nparams, params, NULL, err);
+    if (!res)
+        return LIFT_EDB;
+    PQclear(res);
+    return LIFT_OK;
+}
+
+int lift_db_script(lift_db *db, const char *script, lift_err *err)
+{
+    /* PQexec runs several statements; only trusted files reach here (see header). */
+    PGresult *res = PQexec(db->conn, script);
+    ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+    int rc = LIFT_OK;
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && st != PGRES_EMPTY_QUERY)
+        rc = db_error(err, db->conn, res, NULL);
+    PQclear(res);
+    return rc;
+}
+
+int lift_db_copy(lift_db *db, const char *copy_sql, const char *data, size_t len, lift_err *err)
+{
+    PGresult *res = PQexec(db->conn, copy_sql);
+    if (!res || PQresultStatus(res) != PGRES_COPY_IN) {
+        int rc = db_error(err, db->conn, res, NULL);
+        PQclear(res);
+        return rc;
+    }
+    PQclear(res);
+    int rc = LIFT_OK;
+    /* libpq buffers internally; large chunks keep the number of calls low. */
+    const size_t chunk = 1 << 20;
+    for (size_t off = 0; off < len; off += chunk) {
+        size_t n = len - off < chunk ? len - off : chunk;
+        if (PQputCopyData(db->conn, data + off, (int)n) != 1) {
+            rc = db_error(err, db->conn, NULL, NULL);
+            break;
+        }
+    }
+    if (PQputCopyEnd(db->conn, rc == LIFT_OK ? NULL : "client error") != 1 && rc == LIFT_OK)
+        rc = db_error(err, db->conn, NULL, NULL);
+    while ((res = PQgetResult(db->conn)) != NULL) {
+        if (PQresultStatus(res) != PGRES_COMMAND_OK && rc == LIFT_OK)
+            rc = db_error(err, db->conn, res, NULL);
+        PQclear(res);
+    }
+    return rc;
+}
+
+void lift_db_redact(const char *conninfo, char *out, size_t outlen)
+{
+    snprintf(out, outlen, "%s", conninfo);
+    /* postgresql://user:secret@host → postgresql://user:***@host */
+    char *scheme = strstr(out, "://");
+    char *at = scheme ? strchr(scheme + 3, '@') : NULL;
+    char *colon = scheme ? strchr(scheme + 3, ':') : NULL;
+    if (at && colon && colon < at) {
+        char tail[512];
+        snprintf(tail, sizeof tail, "%s", at);
+        snprintf(colon, outlen - (size_t)(colon - out), ":***%s", tail);
+    }
+    /* key=value form: password=secret → password=*** */
+    char *pw = strstr(out, "password=");
+    if (pw) {
+        char *end = pw + 9;
+        while (*end && *end != ' ' && *end != '&')
+            end++;
+        char tail[512];
+        snprintf(tail, sizeof tail, "%s", end);
+        snprintf(pw + 9, outlen - (size_t)(pw + 9 - out), "***%s", tail);
+    }
+}

@@ -115,7 +115,7 @@ $(BUILD)/liftctl: $(CLI_OBJ) $(CORE_LIBS)
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(SUPPORT_OBJ) $(CORE_LIBS)
 	$(Q)$(CC) $(ALL_LDFLAGS) $^ $(LIBS) -lcriterion -o $@
 
-$(BUILD)/bench/%: $(BUILD)/bench/%.o $(SUPPORT_OBJ) $(CORE_LIBS)
+$(BUILD)/bench/%: $(BUILD)/bench/%.o $(CORE_LIBS)
 	$(Q)$(CC) $(ALL_LDFLAGS) $^ $(LIBS) -o $@
 
 # --- housekeeping ------------------------------------------------------------

@@ -14,19 +14,8 @@ static const struct {
     const char *usage;
 } commands[] = {
     {"db", cmd_db, "db start|stop|status|url|migrate   the project database"},
-    //     {"apply", cmd_apply, "apply FILE.sql...                   apply experiment config
-    //     files"},
-    //     {"hash", cmd_hash, "hash [--version 1|2] SEED VALUE     GrowthBook bucketing hash"},
-    //     {"assign", cmd_assign, "assign --unit U [--attr k=v]...     which variants a shopper
-    //     gets"},
-    //     {"stats", cmd_stats, "stats [FILE|-]                      the stats engine as a JSON
-    //     filter"},
-    //     {"power", cmd_power, "power --baseline P --mde D ...      sample size and duration"},
-    //     {"report", cmd_report, "report EXPERIMENT [--format ...]    lift report (html, md, json,
-    //     csv)"},
-    //     {"simulate", cmd_simulate, "simulate --experiment K ...         storefront traffic to
-    //     liftd"},
-    //     {"forget", cmd_forget, "forget UNIT                         erase a shopper's data"},
+    {"hash", cmd_hash, "hash [--version 1|2] SEED VALUE     GrowthBook bucketing hash"},
+    {"assign", cmd_assign, "assign --unit U [--attr k=v]...     which variants a shopper gets"},
 };
 
 static void usage(FILE *f)

@@ -5,7 +5,9 @@
 #include <stdio.h>
 #include <string.h>
 
-static void vset(lift_err *err, int code, const char *field, const char *fmt, va_list ap)
+__attribute__((format(printf, 4, 0))) static void vset(lift_err *err, int code,
+                                                      const char *field, const char *fmt,
+                                                      va_list ap)
 {
     err->code = code;
     snprintf(err->field, sizeof err->field, "%s", field ? field : "");

@@ -1,0 +1,163 @@
+/* liftctl assign: which variants shoppers get, from the database's config or a file. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "lift/assign.h"
+#include "lift/text.h"
+
+static const char USAGE[] =
+    "usage: liftctl assign (--unit U | --units -) [--attr NAME=VALUE]... [--experiment KEY]\n"
+    "                      [--config FILE.json] [--at TIME] [--no-consent]\n"
+    "Prints {\"unit\":...,\"assignments\":[...]} for each shopper, one JSON line per unit\n"
+    "(--units - reads one unit id per line from stdin). Shoppers outside an experiment get\n"
+    "no entry for it. Config comes from the database unless --config names a JSON file;\n"
+    "--at evaluates start/end times at another moment (RFC 3339).\n";
+
+#define MAX_ATTRS 64
+
+/* Loads the config from the file, or from the database. NULL after printing why. */
+static lift_config *load(const char *path)
+{
+    lift_err err;
+    lift_config *cfg = NULL;
+    if (path) {
+        FILE *f = fopen(path, "rb");
+        if (!f) {
+            cli_fail(CLI_USAGE, "assign", "cannot open %s", path);
+            return NULL;
+        }
+        size_t len;
+        char *text = cli_read_all(f, &len);
+        fclose(f);
+        if (text)
+            cfg = lift_config_parse(text, len, &err);
+        else
+            lift_err_set(&err, LIFT_EIO, "cannot read the file");
+        free(text);
+        if (!cfg)
+            cli_fail(CLI_USAGE, "assign", "%s: %s", path, err.msg);
+        return cfg;
+    }
+    lift_db *db = cli_connect();
+    if (!db)
+        return NULL;
+    cfg = lift_config_load_db(db, &err);
+    lift_db_close(db);
+    if (!cfg)
+        cli_fail(CLI_FAIL, "assign", "%s", err.msg);
+    return cfg;
+}
+
+/* Prints one shopper's line; CLI_USAGE (with an error line) for a bad unit id. */
+static int assign_one(const lift_config *cfg, lift_request *req, lift_assignment *out, lift_buf *b)
+{
+    lift_err err;
+    size_t n;
+    lift_buf_reset(b);
+    if (lift_assign_eval(cfg, req, out, &n, &err) != LIFT_OK) {
+        lift_buf_puts(b, "{\"unit\":");
+        lift_buf_json_str(b, req->unit, req->unit_len);
+        lift_buf_puts(b, ",\"error\":");
+        lift_buf_json_str(b, err.msg, strlen(err.msg));
+        lift_buf_puts(b, "}");
+        puts(b->data);
+        return CLI_USAGE;
+    }
+    lift_assign_render(b, cfg, req->unit, req->unit_len, out, n);
+    puts(b->data ? b->data : "{}");
+    return CLI_OK;
+}
+
+int cmd_assign(int argc, char **argv)
+{
+    static const struct option opts[] = {{"unit", required_argument, NULL, 'u'},
+                                         {"units", required_argument, NULL, 'U'},
+                                         {"attr", required_argument, NULL, 'a'},
+                                         {"experiment", required_argument, NULL, 'e'},
+                                         {"config", required_argument, NULL, 'c'},
+                                         {"at", required_argument, NULL, 't'},
+                                         {"no-consent", no_argument, NULL, 'n'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    const char *unit = NULL, *units = NULL, *experiment = NULL, *config = NULL;
+    lift_attr attrs[MAX_ATTRS];
+    lift_request req = {.now = lift_time_now(), .consent = true, .only = -1};
+    int c;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
+        case 'u':
+            unit = optarg;
+            break;
+        case 'U':
+            units = optarg;
+            break;
+        case 'e':
+            experiment = optarg;
+            break;
+        case 'c':
+            config = optarg;
+            break;
+        case 'n':
+            req.consent = false;
+            break;
+        case 't':
+            if (lift_time_parse(optarg, strlen(optarg), &req.now) != 0)
+                return cli_fail(CLI_USAGE, "assign", "--at: '%s' is not an RFC 3339 time", optarg);
+            break;
+        case 'a': {
+            const char *eq = strchr(optarg, '=');
+            if (!eq || eq == optarg || req.nattrs == MAX_ATTRS)
+                return cli_fail(CLI_USAGE, "assign", "--attr takes NAME=VALUE (up to %d)",
+                                MAX_ATTRS);
+            attrs[req.nattrs++] =
+                (lift_attr){optarg, (size_t)(eq - optarg), eq + 1, strlen(eq + 1)};
+            break;
+        }
+        case 'h':
+            fputs(USAGE, stdout);
+            return CLI_OK;
+        default:
+            fputs(USAGE, stderr);
+            return CLI_USAGE;
+        }
+    }
+    if (optind != argc || !unit == !units || (units && strcmp(units, "-") != 0)) {
+        fputs(USAGE, stderr);
+        return CLI_USAGE;
+    }
+    req.attrs = attrs;
+    lift_config *cfg = load(config);
+    if (!cfg)
+        return config ? CLI_USAGE : CLI_FAIL;
+    int rc = CLI_OK;
+    if (experiment && (req.only = lift_config_find(cfg, experiment, strlen(experiment))) < 0)
+        rc = cli_fail(CLI_USAGE, "assign", "unknown experiment '%s'", experiment);
+    lift_assignment *out = malloc((cfg->nexperiments + 1) * sizeof *out);
+    lift_buf b;
+    lift_buf_init(&b);
+    if (rc == CLI_OK && unit) {
+        req.unit = unit;
+        req.unit_len = strlen(unit);
+        rc = assign_one(cfg, &req, out, &b);
+    } else if (rc == CLI_OK) {
+        char *line = NULL;
+        size_t cap = 0;
+        ssize_t len;
+        while ((len = getline(&line, &cap, stdin)) > 0) {
+            while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+                line[--len] = '\0';
+            req.unit = line;
+            req.unit_len = (size_t)len;
+            if (assign_one(cfg, &req, out, &b) != CLI_OK)
+                rc = CLI_USAGE;
+        }
+        free(line);
+    }
+    lift_buf_fini(&b);
+    free(out);
+    lift_config_free(cfg);
+    return rc;
+}

@@ -4,9 +4,9 @@
 set -u
 BUILD=${1:-build}
 status=0
-for b in assign; do
+for b in assign stats; do
     [ -x "$BUILD/bench/$b" ] || continue
     echo "== bench/$b"
-    "$BUILD/bench/$b" || status=1
+    "$BUILD/bench/$b" "$BUILD" || status=1
 done
 exit $status

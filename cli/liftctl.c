@@ -16,6 +16,8 @@ static const struct {
     {"db", cmd_db, "db start|stop|status|url|migrate   the project database"},
     {"hash", cmd_hash, "hash [--version 1|2] SEED VALUE     GrowthBook bucketing hash"},
     {"assign", cmd_assign, "assign --unit U [--attr k=v]...     which variants a shopper gets"},
+    {"stats", cmd_stats, "stats [FILE|-]                      the stats engine as a JSON filter"},
+    {"power", cmd_power, "power --baseline P --mde D ...      sample size and duration"},
 };
 
 static void usage(FILE *f)

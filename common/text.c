@@ -179,17 +179,8 @@ void lift_buf_json_num(lift_buf *b, double x)
         lift_buf_puts(b, "null");
         return;
     }
-    if (x == 0) { /* also folds -0 */
-        lift_buf_puts(b, "0");
-        return;
-    }
     char tmp[32];
-    for (int prec = 15; prec <= 17; prec++) {
-        snprintf(tmp, sizeof tmp, "%.*g", prec, x);
-        if (strtod(tmp, NULL) == x)
-            break;
-    }
-    lift_buf_puts(b, tmp);
+    lift_buf_append(b, tmp, lift_dtoa(x, tmp));
 }
 
 void lift_buf_csv_field(lift_buf *b, const char *s, size_t n)
@@ -212,6 +203,117 @@ void lift_buf_csv_field(lift_buf *b, const char *s, size_t n)
     }
     lift_buf_append(b, s + run, n - run);
     lift_buf_append(b, "\"", 1);
+}
+
+void lift_jw_init(lift_jw *w, lift_buf *b, bool pretty)
+{
+    w->b = b;
+    w->pretty = pretty;
+    w->depth = 0;
+    w->after_key = false;
+    w->has_items[0] = false;
+}
+
+static void newline(lift_jw *w)
+{
+    if (!w->pretty)
+        return;
+    lift_buf_append(w->b, "\n", 1);
+    for (int i = 0; i < w->depth; i++)
+        lift_buf_append(w->b, "  ", 2);
+}
+
+/* Separator and indentation before a value or a key. */
+static void before_item(lift_jw *w)
+{
+    if (w->after_key) {
+        w->after_key = false;
+        return;
+    }
+    if (w->has_items[w->depth])
+        lift_buf_append(w->b, ",", 1);
+    w->has_items[w->depth] = true;
+    if (w->depth > 0)
+        newline(w);
+}
+
+static void open_with(lift_jw *w, char open, char close)
+{
+    before_item(w);
+    lift_buf_append(w->b, &open, 1);
+    if (w->depth + 1 < LIFT_JW_DEPTH)
+        w->depth++;
+    w->has_items[w->depth] = false;
+    w->closer[w->depth] = close;
+}
+
+void lift_jw_obj(lift_jw *w)
+{
+    open_with(w, '{', '}');
+}
+
+void lift_jw_arr(lift_jw *w)
+{
+    open_with(w, '[', ']');
+}
+
+void lift_jw_end(lift_jw *w)
+{
+    char close = w->closer[w->depth];
+    bool had = w->has_items[w->depth];
+    w->depth--;
+    if (had)
+        newline(w);
+    lift_buf_append(w->b, &close, 1);
+}
+
+void lift_jw_key(lift_jw *w, const char *key)
+{
+    before_item(w);
+    lift_buf_json_str(w->b, key, strlen(key));
+    lift_buf_append(w->b, w->pretty ? ": " : ":", w->pretty ? 2 : 1);
+    w->after_key = true;
+}
+
+void lift_jw_str(lift_jw *w, const char *s)
+{
+    lift_jw_strn(w, s, strlen(s));
+}
+
+void lift_jw_strn(lift_jw *w, const char *s, size_t n)
+{
+    before_item(w);
+    lift_buf_json_str(w->b, s, n);
+}
+
+void lift_jw_num(lift_jw *w, double x)
+{
+    before_item(w);
+    lift_buf_json_num(w->b, x);
+}
+
+void lift_jw_int(lift_jw *w, long long x)
+{
+    before_item(w);
+    lift_buf_printf(w->b, "%lld", x);
+}
+
+void lift_jw_bool(lift_jw *w, bool x)
+{
+    before_item(w);
+    lift_buf_puts(w->b, x ? "true" : "false");
+}
+
+void lift_jw_null(lift_jw *w)
+{
+    before_item(w);
+    lift_buf_puts(w->b, "null");
+}
+
+void lift_jw_raw(lift_jw *w, const char *json, size_t n)
+{
+    before_item(w);
+    lift_buf_append(w->b, json, n);
 }
 
 /* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant, "days_from_civil"). */

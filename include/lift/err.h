@@ -32,6 +32,11 @@ int lift_err_set(lift_err *err, int code, const char *fmt, ...)
 int lift_err_field(lift_err *err, int code, const char *field, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/* Nests the error's field under a parent path: field "sum" with message "sum: must not be
+ * negative" becomes "metrics[2].data[1].sum" and "metrics[2].data[1].sum: must not be
+ * negative". The format gives the parent, including its trailing '.'. */
+void lift_err_nest(lift_err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* Prefixes the existing message with "prefix: " (context added by a caller). */
 void lift_err_prefix(lift_err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -32,12 +32,44 @@ char *lift_buf_steal(lift_buf *b, size_t *len);
 
 /* Appends s[0..n) as a quoted JSON string ("\u00XX" for control characters). */
 void lift_buf_json_str(lift_buf *b, const char *s, size_t n);
-/* Appends a double as JSON: shortest round-trip form; non-finite values become null. */
+/* Writes a finite double as decimal text that reads back as the same double, in the form
+ * JavaScript prints numbers ("0.0505", "12", "1e-7", "1.5e+300"); nearly always the
+ * shortest such text (Grisu2). out needs 32 bytes. Returns the length. */
+size_t lift_dtoa(double x, char *out);
+
+/* Appends a double as JSON (lift_dtoa); non-finite values become null. */
 void lift_buf_json_num(lift_buf *b, double x);
 /* Appends s[0..n) as one CSV field (RFC 4180 and PostgreSQL COPY csv): quoted when it holds
  * a comma, quote, CR, LF or leading/trailing space, or is empty (so it stays distinct from
  * NULL, which callers write as nothing at all). */
 void lift_buf_csv_field(lift_buf *b, const char *s, size_t n);
+
+/* A streaming JSON writer over a lift_buf: commas and (optionally) indentation are its
+ * business. Keys go through lift_jw_key; a value after a key or inside an array is placed
+ * correctly by any of the value functions. Numbers are shortest round-trip; non-finite
+ * numbers are written as null (JSON has no NaN). */
+#define LIFT_JW_DEPTH 32
+typedef struct lift_jw {
+    lift_buf *b;
+    bool pretty;
+    int depth;
+    bool after_key;
+    bool has_items[LIFT_JW_DEPTH];
+    char closer[LIFT_JW_DEPTH]; /* '}' or ']' for each open level */
+} lift_jw;
+
+void lift_jw_init(lift_jw *w, lift_buf *b, bool pretty);
+void lift_jw_obj(lift_jw *w);
+void lift_jw_arr(lift_jw *w);
+void lift_jw_end(lift_jw *w); /* closes the innermost object or array */
+void lift_jw_key(lift_jw *w, const char *key);
+void lift_jw_str(lift_jw *w, const char *s);
+void lift_jw_strn(lift_jw *w, const char *s, size_t n);
+void lift_jw_num(lift_jw *w, double x);
+void lift_jw_int(lift_jw *w, long long x);
+void lift_jw_bool(lift_jw *w, bool x);
+void lift_jw_null(lift_jw *w);
+void lift_jw_raw(lift_jw *w, const char *json, size_t n); /* already-encoded JSON */
 
 /* Parses an RFC 3339 timestamp ("2026-11-21T10:00:00.5+01:00"; 'Z' or an offset required,
  * a space may replace 'T') into microseconds since the Unix epoch. Years 1900..9999.

@@ -1,0 +1,494 @@
+/* The `liftctl stats` JSON contract: strict request parsing and result writing. */
+#include "lift/statsjson.h"
+
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const kind_names[] = {"proportion", "mean", "ratio"};
+static const char *const correction_names[] = {"none", "holm", "bh"};
+
+const char *lift_kind_name(lift_kind k)
+{
+    return kind_names[k];
+}
+
+const char *lift_correction_name(lift_correction c)
+{
+    return correction_names[c];
+}
+
+/* One allocation for everything the parsed request points at. */
+typedef struct storage {
+    lift_metric_input *metrics;
+    lift_suff *suffs;
+    double *units, *weights;
+    const char **variants;
+} storage;
+
+static int bad(lift_err *err, const char *field, const char *what)
+{
+    return lift_err_field(err, LIFT_EINVAL, field, "%s: %s", field, what);
+}
+
+/* Refuses keys outside `allowed` (a NULL-terminated list): typos must not pass silently. */
+static int known_keys(json_t *obj, const char *const *allowed, const char *where, lift_err *err)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach(obj, key, v)
+    {
+        bool ok = false;
+        for (const char *const *a = allowed; *a && !ok; a++)
+            ok = strcmp(*a, key) == 0;
+        if (!ok) {
+            char field[LIFT_ERR_FIELD_LEN + 80];
+            snprintf(field, sizeof field, "%s%s%.60s", where, *where ? "." : "", key);
+            return bad(err, field, "unknown field");
+        }
+    }
+    return LIFT_OK;
+}
+
+/* A number field: missing is an error when required, otherwise *out is left alone. */
+static int number(const json_t *obj, const char *key, bool required, double *out, const char *where,
+                  lift_err *err)
+{
+    char field[LIFT_ERR_FIELD_LEN + 80];
+    snprintf(field, sizeof field, "%s%s%s", where, *where ? "." : "", key);
+    const json_t *v = json_object_get(obj, key);
+    if (!v || json_is_null(v))
+        return required ? bad(err, field, "missing") : LIFT_OK;
+    if (!json_is_number(v))
+        return bad(err, field, "expected a number");
+    *out = json_number_value(v);
+    return LIFT_OK;
+}
+
+static int number_list(const json_t *arr, int k, double *out, const char *name, lift_err *err)
+{
+    if (!json_is_array(arr) || (int)json_array_size(arr) != k) {
+        char what[64];
+        snprintf(what, sizeof what, "expected an array of %d numbers, one per variant", k);
+        return bad(err, name, what);
+    }
+    for (int i = 0; i < k; i++) {
+        const json_t *v = json_array_get(arr, (size_t)i);
+        if (!json_is_number(v) || !(json_number_value(v) >= 0)) {
+            char field[64];
+            snprintf(field, sizeof field, "%s[%d]", name, i);
+            return bad(err, field, "expected a number >= 0");
+        }
+        out[i] = json_number_value(v);
+    }
+    return LIFT_OK;
+}
+
+static int pick(const json_t *v, const char *const *names, int n, const char *field, int *out,
+                lift_err *err)
+{
+    for (int i = 0; json_is_string(v) && i < n; i++)
+        if (strcmp(json_string_value(v), names[i]) == 0) {
+            *out = i;
+            return LIFT_OK;
+        }
+    char what[96] = "expected one of";
+    for (int i = 0; i < n; i++)
+        snprintf(what + strlen(what), sizeof what - strlen(what), "%s \"%s\"", i ? "," : "",
+                 names[i]);
+    return bad(err, field, what);
+}
+
+static int parse_arm(json_t *j, lift_kind kind, bool cuped, lift_suff *s, const char *where,
+                     lift_err *err)
+{
+    static const char *const allowed[] = {"n",          "sum",       "sum_sq",  "den_sum",
+                                          "den_sum_sq", "sum_x_den", "pre_sum", "pre_sum_sq",
+                                          "sum_x_pre",  NULL};
+    if (!json_is_object(j))
+        return bad(err, where, "expected an object of sums");
+    bool mean_like = kind != LIFT_KIND_PROPORTION, ratio = kind == LIFT_KIND_RATIO;
+    int rc;
+    if ((rc = known_keys(j, allowed, where, err)) != LIFT_OK ||
+        (rc = number(j, "n", true, &s->n, where, err)) != LIFT_OK ||
+        (rc = number(j, "sum", true, &s->sum, where, err)) != LIFT_OK ||
+        (rc = number(j, "sum_sq", mean_like, &s->sum_sq, where, err)) != LIFT_OK ||
+        (rc = number(j, "den_sum", ratio, &s->den_sum, where, err)) != LIFT_OK ||
+        (rc = number(j, "den_sum_sq", ratio, &s->den_sum_sq, where, err)) != LIFT_OK ||
+        (rc = number(j, "sum_x_den", ratio, &s->sum_x_den, where, err)) != LIFT_OK ||
+        (rc = number(j, "pre_sum", cuped, &s->pre_sum, where, err)) != LIFT_OK ||
+        (rc = number(j, "pre_sum_sq", cuped && kind == LIFT_KIND_MEAN, &s->pre_sum_sq, where,
+                     err)) != LIFT_OK ||
+        (rc = number(j, "sum_x_pre", cuped, &s->sum_x_pre, where, err)) != LIFT_OK)
+        return rc;
+    if (kind == LIFT_KIND_PROPORTION) /* 0/1 values: x^2 = x */
+        s->sum_sq = s->sum, s->pre_sum_sq = s->pre_sum;
+    rc = lift_stats_check(kind, s, cuped, err);
+    if (rc != LIFT_OK)
+        lift_err_nest(err, "%s.", where);
+    return rc;
+}
+
+static int parse_metric(json_t *j, int k, lift_metric_input *m, lift_suff *arms, const char *where,
+                        lift_err *err)
+{
+    static const char *const allowed[] = {"key",     "type", "cuped", "direction",
+                                          "segment", "data", NULL};
+    static const char *const directions[] = {"higher", "lower"};
+    char field[LIFT_ERR_FIELD_LEN + 32];
+    if (!json_is_object(j))
+        return bad(err, where, "expected an object {\"key\", \"type\", \"data\"}");
+    int rc = known_keys(j, allowed, where, err), kind = 0, dir = 0;
+    if (rc != LIFT_OK)
+        return rc;
+    const json_t *key = json_object_get(j, "key"), *cuped = json_object_get(j, "cuped"),
+                 *segment = json_object_get(j, "segment"), *data = json_object_get(j, "data");
+    snprintf(field, sizeof field, "%s.key", where);
+    if (!json_is_string(key) || json_string_length(key) == 0)
+        return bad(err, field, "expected the metric's name");
+    m->key = json_string_value(key);
+    snprintf(field, sizeof field, "%s.type", where);
+    if ((rc = pick(json_object_get(j, "type"), kind_names, 3, field, &kind, err)) != LIFT_OK)
+        return rc;
+    m->kind = (lift_kind)kind;
+    snprintf(field, sizeof field, "%s.direction", where);
+    if (json_object_get(j, "direction") &&
+        (rc = pick(json_object_get(j, "direction"), directions, 2, field, &dir, err)) != LIFT_OK)
+        return rc;
+    m->lower_is_better = dir == 1;
+    snprintf(field, sizeof field, "%s.cuped", where);
+    if (cuped && !json_is_boolean(cuped))
+        return bad(err, field, "expected true or false");
+    m->cuped = json_is_true(cuped);
+    if (m->cuped && m->kind == LIFT_KIND_RATIO)
+        return bad(err, field, "defined for proportion and mean metrics, not ratios");
+    snprintf(field, sizeof field, "%s.segment", where);
+    if (segment && !json_is_null(segment) && !json_is_string(segment))
+        return bad(err, field, "expected a label such as \"device=mobile\"");
+    m->segment = json_string_value(segment);
+    snprintf(field, sizeof field, "%s.data", where);
+    if (!json_is_array(data) || (int)json_array_size(data) != k) {
+        char what[80];
+        snprintf(what, sizeof what, "expected %d objects of sums, one per variant", k);
+        return bad(err, field, what);
+    }
+    for (int v = 0; v < k; v++) {
+        char arm[LIFT_ERR_FIELD_LEN + 48];
+        snprintf(arm, sizeof arm, "%s.data[%d]", where, v);
+        if ((rc = parse_arm(json_array_get(data, (size_t)v), m->kind, m->cuped, &arms[v], arm,
+                            err)) != LIFT_OK)
+            return rc;
+    }
+    m->arms = arms;
+    return LIFT_OK;
+}
+
+static int parse_options(json_t *doc, lift_stats_request *req, lift_err *err)
+{
+    lift_analysis *a = &req->analysis;
+    a->opts.alpha = 0.05;
+    a->opts.tuning = 5000;
+    int rc = number(doc, "alpha", false, &a->opts.alpha, "", err), c = 0;
+    if (rc != LIFT_OK)
+        return rc;
+    if (!(a->opts.alpha > 0 && a->opts.alpha < 1))
+        return bad(err, "alpha", "expected a number between 0 and 1");
+    const json_t *corr = json_object_get(doc, "correction");
+    if (corr && (rc = pick(corr, correction_names, 3, "correction", &c, err)) != LIFT_OK)
+        return rc;
+    a->correction = (lift_correction)c;
+    json_t *seq = json_object_get(doc, "sequential");
+    if (json_is_object(seq)) {
+        static const char *const allowed[] = {"tuning", NULL};
+        if ((rc = known_keys(seq, allowed, "sequential", err)) != LIFT_OK ||
+            (rc = number(seq, "tuning", false, &a->opts.tuning, "sequential", err)) != LIFT_OK)
+            return rc;
+        if (!(a->opts.tuning > 0 && isfinite(a->opts.tuning)))
+            return bad(err, "sequential.tuning", "expected a positive number of units");
+        a->opts.sequential = true;
+    } else if (seq && !json_is_null(seq) && !json_is_boolean(seq)) {
+        return bad(err, "sequential", "expected {\"tuning\": N}, true or false");
+    } else {
+        a->opts.sequential = json_is_true(seq);
+    }
+    json_t *bayes = json_object_get(doc, "bayes");
+    if (bayes && !json_is_null(bayes)) {
+        static const char *const allowed[] = {"prior_mean", "prior_sd", NULL};
+        if (!json_is_object(bayes))
+            return bad(err, "bayes", "expected {\"prior_mean\": m, \"prior_sd\": s}");
+        if ((rc = known_keys(bayes, allowed, "bayes", err)) != LIFT_OK ||
+            (rc = number(bayes, "prior_mean", false, &a->opts.prior_mean, "bayes", err)) !=
+                LIFT_OK ||
+            (rc = number(bayes, "prior_sd", false, &a->opts.prior_sd, "bayes", err)) != LIFT_OK)
+            return rc;
+        if (a->opts.prior_sd < 0)
+            return bad(err, "bayes.prior_sd", "expected a positive number (0: flat prior)");
+    }
+    return LIFT_OK;
+}
+
+int lift_statsjson_parse(const char *text, size_t len, lift_stats_request *req, lift_err *err)
+{
+    static const char *const allowed[] = {"alpha", "correction", "sequential",
+                                          "bayes", "variants",   "weights",
+                                          "units", "metrics",    NULL};
+    memset(req, 0, sizeof *req);
+    json_error_t jerr;
+    json_t *doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!doc)
+        return lift_err_set(err, LIFT_EINVAL, "request is not valid JSON (line %d, column %d): %s",
+                            jerr.line, jerr.column, jerr.text);
+    req->doc = doc;
+    if (!json_is_object(doc))
+        return bad(err, "request", "expected an object {\"variants\", \"metrics\", ...}");
+    int rc = known_keys(doc, allowed, "", err);
+    if (rc == LIFT_OK)
+        rc = parse_options(doc, req, err);
+    if (rc != LIFT_OK)
+        return rc;
+    const json_t *variants = json_object_get(doc, "variants"),
+                 *metrics = json_object_get(doc, "metrics");
+    if (!json_is_array(variants) || json_array_size(variants) < 2 ||
+        json_array_size(variants) > 1000)
+        return bad(err, "variants", "expected the variant names, the control first (at least 2)");
+    if (!json_is_array(metrics))
+        return bad(err, "metrics", "expected an array of metrics");
+    int k = (int)json_array_size(variants);
+    size_t nm = json_array_size(metrics);
+    storage *st = calloc(1, sizeof *st);
+    if (st) {
+        st->metrics = calloc(nm + 1, sizeof *st->metrics);
+        st->suffs = calloc(nm * (size_t)k + 1, sizeof *st->suffs);
+        st->units = calloc((size_t)k, sizeof *st->units);
+        st->weights = calloc((size_t)k, sizeof *st->weights);
+        st->variants = calloc((size_t)k, sizeof *st->variants);
+    }
+    req->storage = st;
+    if (!st || !st->metrics || !st->suffs || !st->units || !st->weights || !st->variants)
+        return lift_err_set(err, LIFT_ENOMEM, "out of memory");
+    for (int v = 0; v < k; v++) {
+        const json_t *name = json_array_get(variants, (size_t)v);
+        char field[32];
+        snprintf(field, sizeof field, "variants[%d]", v);
+        if (!json_is_string(name) || json_string_length(name) == 0)
+            return bad(err, field, "expected a variant name");
+        st->variants[v] = json_string_value(name);
+        for (int u = 0; u < v; u++)
+            if (strcmp(st->variants[u], st->variants[v]) == 0)
+                return bad(err, field, "duplicate variant name");
+    }
+    lift_analysis *a = &req->analysis;
+    a->nvariants = k;
+    const json_t *units = json_object_get(doc, "units"), *weights = json_object_get(doc, "weights");
+    if (units && !json_is_null(units)) {
+        if ((rc = number_list(units, k, st->units, "units", err)) != LIFT_OK)
+            return rc;
+        a->units = st->units;
+    }
+    if (weights && !json_is_null(weights)) {
+        if ((rc = number_list(weights, k, st->weights, "weights", err)) != LIFT_OK)
+            return rc;
+        a->weights = st->weights;
+    }
+    for (size_t i = 0; i < nm; i++) {
+        char where[32];
+        snprintf(where, sizeof where, "metrics[%zu]", i);
+        if ((rc = parse_metric(json_array_get(metrics, i), k, &st->metrics[i],
+                               st->suffs + i * (size_t)k, where, err)) != LIFT_OK)
+            return rc;
+    }
+    a->metrics = st->metrics;
+    a->nmetrics = nm;
+    req->variants = st->variants;
+    return LIFT_OK;
+}
+
+void lift_statsjson_fini(lift_stats_request *req)
+{
+    storage *st = req->storage;
+    if (st) {
+        free(st->metrics);
+        free(st->suffs);
+        free(st->units);
+        free(st->weights);
+        free(st->variants);
+        free(st);
+    }
+    json_decref(req->doc);
+    memset(req, 0, sizeof *req);
+}
+
+/* --- results ------------------------------------------------------------------------- */
+
+static void write_estimate(lift_jw *w, const char *key, const lift_estimate *e)
+{
+    lift_jw_key(w, key);
+    if (!e->valid) {
+        lift_jw_null(w);
+        return;
+    }
+    lift_jw_obj(w);
+    lift_jw_key(w, "estimate");
+    lift_jw_num(w, e->estimate);
+    lift_jw_key(w, "se");
+    lift_jw_num(w, e->se);
+    lift_jw_key(w, "ci");
+    lift_jw_arr(w);
+    lift_jw_num(w, e->lo);
+    lift_jw_num(w, e->hi);
+    lift_jw_end(w);
+    lift_jw_key(w, "p_value");
+    lift_jw_num(w, e->p_value);
+    lift_jw_end(w);
+}
+
+static void write_arm(lift_jw *w, const char *key, const lift_moments *m)
+{
+    lift_jw_key(w, key);
+    lift_jw_obj(w);
+    lift_jw_key(w, "n");
+    lift_jw_num(w, m->n);
+    lift_jw_key(w, "mean");
+    lift_jw_num(w, m->n > 0 ? m->mean : (double)NAN);
+    lift_jw_key(w, "variance");
+    lift_jw_num(w, m->n > 1 ? m->var : (double)NAN);
+    lift_jw_end(w);
+}
+
+void lift_statsjson_write_result(lift_jw *w, const lift_analysis *a, const char *const *variants,
+                                 const lift_result *r)
+{
+    const lift_metric_input *m = &a->metrics[r->metric];
+    const lift_comparison *c = &r->cmp;
+    lift_jw_obj(w);
+    lift_jw_key(w, "metric");
+    lift_jw_str(w, m->key);
+    if (m->segment) {
+        lift_jw_key(w, "segment");
+        lift_jw_str(w, m->segment);
+    }
+    lift_jw_key(w, "variant");
+    lift_jw_str(w, variants[r->variant]);
+    lift_jw_key(w, "type");
+    lift_jw_str(w, lift_kind_name(m->kind));
+    lift_jw_key(w, "status");
+    lift_jw_str(w, lift_test_status_name(c->status));
+    if (c->status != LIFT_TEST_OK) {
+        lift_jw_key(w, "reason");
+        lift_jw_str(w, lift_test_status_reason(c->status));
+    }
+    write_arm(w, "control", &c->control);
+    write_arm(w, "treatment", &c->treatment);
+    write_estimate(w, "absolute", &c->abs);
+    write_estimate(w, "relative", &c->rel);
+    lift_jw_key(w, "df");
+    lift_jw_num(w, c->df);
+    lift_jw_key(w, "p_value_adjusted");
+    lift_jw_num(w, r->p_adjusted);
+    lift_jw_key(w, "significant");
+    lift_jw_bool(w, r->significant);
+    if (c->cuped) {
+        lift_jw_key(w, "cuped");
+        lift_jw_obj(w);
+        lift_jw_key(w, "theta");
+        lift_jw_num(w, c->theta);
+        lift_jw_key(w, "fallback");
+        lift_jw_bool(w, c->cuped_fallback);
+        lift_jw_key(w, "pre_period");
+        lift_jw_obj(w);
+        lift_jw_key(w, "p_value");
+        lift_jw_num(w, c->pre_p_value);
+        lift_jw_key(w, "imbalance");
+        lift_jw_bool(w, c->pre_imbalance);
+        lift_jw_end(w);
+        lift_jw_end(w);
+    }
+    if (c->rel.valid && isfinite(c->chance_to_win)) {
+        lift_jw_key(w, "bayes");
+        lift_jw_obj(w);
+        lift_jw_key(w, "chance_to_win");
+        lift_jw_num(w, c->chance_to_win);
+        lift_jw_key(w, "expected_loss");
+        lift_jw_obj(w);
+        lift_jw_key(w, "control");
+        lift_jw_num(w, c->risk_control);
+        lift_jw_key(w, "treatment");
+        lift_jw_num(w, c->risk_treatment);
+        lift_jw_end(w);
+        lift_jw_key(w, "posterior");
+        lift_jw_obj(w);
+        lift_jw_key(w, "mean");
+        lift_jw_num(w, c->post_mean);
+        lift_jw_key(w, "sd");
+        lift_jw_num(w, c->post_sd);
+        lift_jw_end(w);
+        lift_jw_end(w);
+    }
+    lift_jw_end(w);
+}
+
+void lift_statsjson_write_srm(lift_jw *w, const lift_analysis_out *out)
+{
+    if (!out->has_srm) {
+        lift_jw_null(w);
+        return;
+    }
+    lift_jw_obj(w);
+    lift_jw_key(w, "chi2");
+    lift_jw_num(w, out->srm.chi2);
+    lift_jw_key(w, "df");
+    lift_jw_int(w, out->srm.df);
+    lift_jw_key(w, "p_value");
+    lift_jw_num(w, out->srm.p_value);
+    lift_jw_key(w, "flag");
+    lift_jw_bool(w, out->srm.flag);
+    lift_jw_end(w);
+}
+
+void lift_statsjson_write_settings(lift_jw *w, const lift_analysis *a)
+{
+    lift_jw_obj(w);
+    lift_jw_key(w, "alpha");
+    lift_jw_num(w, a->opts.alpha);
+    lift_jw_key(w, "correction");
+    lift_jw_str(w, lift_correction_name(a->correction));
+    lift_jw_key(w, "sequential");
+    if (a->opts.sequential) {
+        lift_jw_obj(w);
+        lift_jw_key(w, "tuning");
+        lift_jw_num(w, a->opts.tuning);
+        lift_jw_end(w);
+    } else {
+        lift_jw_null(w);
+    }
+    lift_jw_key(w, "prior");
+    if (a->opts.prior_sd > 0) {
+        lift_jw_obj(w);
+        lift_jw_key(w, "mean");
+        lift_jw_num(w, a->opts.prior_mean);
+        lift_jw_key(w, "sd");
+        lift_jw_num(w, a->opts.prior_sd);
+        lift_jw_end(w);
+    } else {
+        lift_jw_str(w, "flat");
+    }
+    lift_jw_end(w);
+}
+
+void lift_statsjson_write(lift_jw *w, const lift_analysis *a, const char *const *variants,
+                          const lift_analysis_out *out)
+{
+    lift_jw_obj(w);
+    lift_jw_key(w, "srm");
+    lift_statsjson_write_srm(w, out);
+    lift_jw_key(w, "settings");
+    lift_statsjson_write_settings(w, a);
+    lift_jw_key(w, "results");
+    lift_jw_arr(w);
+    for (size_t i = 0; i < out->nresults; i++)
+        lift_statsjson_write_result(w, a, variants, &out->results[i]);
+    lift_jw_end(w);
+    lift_jw_end(w);
+}

@@ -388,18 +388,59 @@ int lift_time_parse(const char *s, size_t n, int64_t *usec)
     return 0;
 }
 
-void lift_time_format(int64_t usec, char out[LIFT_TIME_LEN])
+/* Year, month, day of a day count since 1970-01-01 (H. Hinnant, "civil_from_days"). */
+static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
 {
+    z += 719468;
+    const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    const unsigned doe = (unsigned)(z - era * 146097);
+    const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    const unsigned mp = (5 * doy + 2) / 153;
+    *d = doy - (153 * mp + 2) / 5 + 1;
+    *m = mp < 10 ? mp + 3 : mp - 9;
+    *y = (int64_t)yoe + era * 400 + (*m <= 2);
+}
+
+static char *digits_n(char *p, uint64_t v, int n)
+{
+    for (int i = n - 1; i >= 0; i--, v /= 10)
+        p[i] = (char)('0' + v % 10);
+    return p + n;
+}
+
+size_t lift_time_format(int64_t usec, char out[LIFT_TIME_LEN])
+{
+    /* By hand rather than gmtime_r + strftime: liftd writes one per exposure. */
     int64_t secs = usec / 1000000, frac = usec % 1000000;
     if (frac < 0) {
         frac += 1000000;
         secs -= 1;
     }
-    time_t t = (time_t)secs;
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    size_t n = strftime(out, LIFT_TIME_LEN, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(out + n, LIFT_TIME_LEN - n, ".%06ldZ", (long)frac);
+    int64_t days = secs / 86400, rem = secs % 86400, y;
+    if (rem < 0) {
+        rem += 86400;
+        days -= 1;
+    }
+    unsigned m, d;
+    civil_from_days(days, &y, &m, &d);
+    char *p = out;
+    p = digits_n(p, (uint64_t)(y < 0 ? 0 : y > 9999 ? 9999 : y), 4);
+    *p++ = '-';
+    p = digits_n(p, m, 2);
+    *p++ = '-';
+    p = digits_n(p, d, 2);
+    *p++ = 'T';
+    p = digits_n(p, (uint64_t)(rem / 3600), 2);
+    *p++ = ':';
+    p = digits_n(p, (uint64_t)(rem / 60 % 60), 2);
+    *p++ = ':';
+    p = digits_n(p, (uint64_t)(rem % 60), 2);
+    *p++ = '.';
+    p = digits_n(p, (uint64_t)frac, 6);
+    *p++ = 'Z';
+    *p = '\0';
+    return (size_t)(p - out);
 }
 
 int64_t lift_time_now(void)

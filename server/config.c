@@ -536,15 +536,31 @@ lift_config *lift_config_parse(const char *text, size_t len, lift_err *err)
 
 static const char SQL_DOCUMENT[] = "SELECT lift.config_document()::text";
 
-lift_config *lift_config_load_db(lift_db *db, lift_err *err)
+char *lift_config_fetch_db(lift_db *db, size_t *len, lift_err *err)
 {
     PGresult *r = lift_db_exec(db, SQL_DOCUMENT, 0, NULL, NULL, err);
     if (!r)
         return NULL;
-    lift_config *cfg = lift_config_parse(PQgetvalue(r, 0, 0), (size_t)PQgetlength(r, 0, 0), err);
+    *len = (size_t)PQgetlength(r, 0, 0);
+    char *text = malloc(*len + 1);
+    if (text)
+        memcpy(text, PQgetvalue(r, 0, 0), *len + 1);
+    else
+        lift_err_set(err, LIFT_ENOMEM, "out of memory");
+    PQclear(r);
+    return text;
+}
+
+lift_config *lift_config_load_db(lift_db *db, lift_err *err)
+{
+    size_t len;
+    char *text = lift_config_fetch_db(db, &len, err);
+    if (!text)
+        return NULL;
+    lift_config *cfg = lift_config_parse(text, len, err);
     if (!cfg)
         lift_err_prefix(err, "config in the database");
-    PQclear(r);
+    free(text);
     return cfg;
 }
 

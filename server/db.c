@@ -9,17 +9,20 @@
 
 struct lift_db {
     PGconn *conn;
+    char sqlstate[6];
 };
 
 /* Copies the server's message (and DETAIL/HINT, which name the offending row for our
  * triggers and constraints) into err, without libpq's trailing newline. */
 static int db_error(lift_err *err, const PGconn *conn, const PGresult *res, char sqlstate[6])
 {
+    char local[6];
+    if (!sqlstate)
+        sqlstate = local;
     const char *primary = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
     const char *detail = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL) : NULL;
     const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
-    if (sqlstate)
-        snprintf(sqlstate, 6, "%s", state ? state : "08006");
+    snprintf(sqlstate, 6, "%s", state ? state : "08006");
     if (!primary)
         primary = PQerrorMessage(conn);
     char msg[LIFT_ERR_MSG_LEN];
@@ -48,12 +51,13 @@ lift_db *lift_db_open(const char *conninfo, lift_err *err)
     if (PQstatus(db->conn) != CONNECTION_OK) {
         char where[256];
         lift_db_redact(conninfo, where, sizeof where);
-        db_error(err, db->conn, NULL, NULL);
+        db_error(err, db->conn, NULL, db->sqlstate);
         lift_err_prefix(err, "cannot connect to %s", where);
         lift_db_close(db);
         return NULL;
     }
     PQsetNoticeProcessor(db->conn, on_notice, NULL);
+    memcpy(db->sqlstate, "00000", 6);
     return db;
 }
 
@@ -70,6 +74,11 @@ PGconn *lift_db_conn(lift_db *db)
     return db->conn;
 }
 
+const char *lift_db_sqlstate(const lift_db *db)
+{
+    return db->sqlstate;
+}
+
 bool lift_db_alive(const lift_db *db)
 {
     return db && PQstatus(db->conn) == CONNECTION_OK;
@@ -81,11 +90,14 @@ PGresult *lift_db_exec(lift_db *db, const char *sql, int nparams, const char *co
     PGresult *res = PQexecParams(db->conn, sql, nparams, NULL, params, NULL, NULL, 0);
     ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
     if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
+        memcpy(db->sqlstate, "00000", 6);
         if (sqlstate)
             memcpy(sqlstate, "00000", 6);
         return res;
     }
-    db_error(err, db->conn, res, sqlstate);
+    db_error(err, db->conn, res, db->sqlstate);
+    if (sqlstate)
+        memcpy(sqlstate, db->sqlstate, 6);
     PQclear(res);
     return NULL;
 }
@@ -101,43 +113,60 @@ int lift_db_run(lift_db *db, const char *sql, int nparams, const char *const *pa
 
 int lift_db_script(lift_db *db, const char *script, lift_err *err)
 {
+    memcpy(db->sqlstate, "00000", 6);
     /* PQexec runs several statements; only trusted files reach here (see header). */
     PGresult *res = PQexec(db->conn, script);
     ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
     int rc = LIFT_OK;
     if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && st != PGRES_EMPTY_QUERY)
-        rc = db_error(err, db->conn, res, NULL);
+        rc = db_error(err, db->conn, res, db->sqlstate);
     PQclear(res);
+    return rc;
+}
+
+int lift_db_copy_start(lift_db *db, const char *copy_sql, lift_err *err)
+{
+    memcpy(db->sqlstate, "00000", 6);
+    PGresult *res = PQexec(db->conn, copy_sql);
+    int rc = LIFT_OK;
+    if (!res || PQresultStatus(res) != PGRES_COPY_IN)
+        rc = db_error(err, db->conn, res, db->sqlstate);
+    PQclear(res);
+    return rc;
+}
+
+int lift_db_copy_put(lift_db *db, const char *data, size_t len, lift_err *err)
+{
+    /* libpq buffers internally; large chunks keep the number of calls low. */
+    const size_t chunk = 1 << 20;
+    for (size_t off = 0; off < len; off += chunk) {
+        size_t n = len - off < chunk ? len - off : chunk;
+        if (PQputCopyData(db->conn, data + off, (int)n) != 1)
+            return db_error(err, db->conn, NULL, db->sqlstate);
+    }
+    return LIFT_OK;
+}
+
+int lift_db_copy_end(lift_db *db, int status, lift_err *err)
+{
+    int rc = status;
+    if (PQputCopyEnd(db->conn, rc == LIFT_OK ? NULL : "client error") != 1 && rc == LIFT_OK)
+        rc = db_error(err, db->conn, NULL, db->sqlstate);
+    PGresult *res;
+    while ((res = PQgetResult(db->conn)) != NULL) {
+        if (PQresultStatus(res) != PGRES_COMMAND_OK && rc == LIFT_OK)
+            rc = db_error(err, db->conn, res, db->sqlstate);
+        PQclear(res);
+    }
     return rc;
 }
 
 int lift_db_copy(lift_db *db, const char *copy_sql, const char *data, size_t len, lift_err *err)
 {
-    PGresult *res = PQexec(db->conn, copy_sql);
-    if (!res || PQresultStatus(res) != PGRES_COPY_IN) {
-        int rc = db_error(err, db->conn, res, NULL);
-        PQclear(res);
+    int rc = lift_db_copy_start(db, copy_sql, err);
+    if (rc != LIFT_OK)
         return rc;
-    }
-    PQclear(res);
-    int rc = LIFT_OK;
-    /* libpq buffers internally; large chunks keep the number of calls low. */
-    const size_t chunk = 1 << 20;
-    for (size_t off = 0; off < len; off += chunk) {
-        size_t n = len - off < chunk ? len - off : chunk;
-        if (PQputCopyData(db->conn, data + off, (int)n) != 1) {
-            rc = db_error(err, db->conn, NULL, NULL);
-            break;
-        }
-    }
-    if (PQputCopyEnd(db->conn, rc == LIFT_OK ? NULL : "client error") != 1 && rc == LIFT_OK)
-        rc = db_error(err, db->conn, NULL, NULL);
-    while ((res = PQgetResult(db->conn)) != NULL) {
-        if (PQresultStatus(res) != PGRES_COMMAND_OK && rc == LIFT_OK)
-            rc = db_error(err, db->conn, res, NULL);
-        PQclear(res);
-    }
-    return rc;
+    return lift_db_copy_end(db, lift_db_copy_put(db, data, len, err), err);
 }
 
 void lift_db_redact(const char *conninfo, char *out, size_t outlen)

@@ -1,8 +1,161 @@
-/* liftd: the assignment and ingestion server (work in progress: see issue 4). */
+/* liftd: the assignment and ingestion server. Wires the parts together and shuts them
+ * down in order on SIGTERM/SIGINT. */
+#define _DEFAULT_SOURCE /* getrlimit/setrlimit names in glibc headers */
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
 
-int main(void)
+#include "lift/cfg.h"
+#include "lift/http.h"
+#include "lift/log.h"
+#include "lift/pgembed.h"
+
+/* Kills the process if shutdown overruns its time (a hung database, say). */
+static void *watchdog(void *arg)
 {
-    fprintf(stderr, "liftd: not built yet\n");
-    return 1;
+    const lift_cfg *cfg = arg;
+    struct timespec ts = {cfg->shutdown_timeout, 0};
+    while (nanosleep(&ts, &ts) != 0)
+        ;
+    lift_log(LIFT_LOG_ERROR, "shutdown took over %lds; exiting without finishing",
+             cfg->shutdown_timeout);
+    _exit(1);
+    return NULL;
+}
+
+static void random_prefix(char out[20])
+{
+    unsigned long long r = 0;
+    int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || read(fd, &r, sizeof r) != (ssize_t)sizeof r)
+        r = (unsigned long long)lift_time_now() ^ ((unsigned long long)getpid() << 32);
+    if (fd >= 0)
+        close(fd);
+    snprintf(out, 20, "%016llx", r);
+}
+
+/* Lets the server hold as many sockets as its connection limit asks. */
+static void raise_fd_limit(long want)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return;
+    rlim_t target = (rlim_t)want + 256;
+    if (rl.rlim_max != RLIM_INFINITY && target > rl.rlim_max)
+        target = rl.rlim_max;
+    if (rl.rlim_cur < target) {
+        rl.rlim_cur = target;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
+}
+
+int main(int argc, char **argv)
+{
+    static lift_cfg cfg;
+    static lift_app app;
+    lift_err err;
+    bool help;
+    if (lift_cfg_load(&cfg, argc, argv, &help, &err) != LIFT_OK) {
+        fprintf(stderr, "liftd: %s\n", err.msg);
+        return 2;
+    }
+    if (help) {
+        lift_cfg_usage(stdout);
+        return 0;
+    }
+    lift_log_min = (lift_log_level)lift_log_parse_level(cfg.log_level);
+    if (cfg.threads == 0) {
+        long n = sysconf(_SC_NPROCESSORS_ONLN);
+        cfg.threads = n > 0 ? n : 2;
+    }
+
+    /* Every thread inherits this mask; only main takes the signals, with sigwait. */
+    sigset_t stop;
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGTERM);
+    sigaddset(&stop, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &stop, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    signal(SIGXFSZ, SIG_IGN); /* a file size limit is a full disk to the spool, not death */
+    raise_fd_limit(cfg.connection_limit);
+    setenv("PGCONNECT_TIMEOUT", "5", 0);
+
+    lift_pg pg;
+    if (lift_pg_locate(&pg, &err) != LIFT_OK) {
+        fprintf(stderr, "liftd: %s\n", err.msg);
+        return 2;
+    }
+    char conninfo[sizeof cfg.db], spool_dir[sizeof cfg.spool_dir], cache[PATH_MAX + 32];
+    if (cfg.db[0])
+        snprintf(conninfo, sizeof conninfo, "%s", cfg.db);
+    else
+        lift_pg_url_as(&pg, "lift_writer", conninfo, sizeof conninfo);
+    if (cfg.spool_dir[0])
+        snprintf(spool_dir, sizeof spool_dir, "%s", cfg.spool_dir);
+    else
+        snprintf(spool_dir, sizeof spool_dir, "%.1000s/spool", pg.home);
+    snprintf(cache, sizeof cache, "%s/config-cache.json", spool_dir);
+
+    app.cfg = &cfg;
+    lift_metrics_init(&app.metrics);
+    random_prefix(app.id_prefix);
+    if (!(app.keys = lift_keys_new(cfg.api_keys, &err))) {
+        fprintf(stderr, "liftd: %s\n", err.msg);
+        return 2;
+    }
+    app.pseudo = lift_pseudo_new(cfg.pseudonym_key);
+    if (!(app.spool = lift_spool_open(spool_dir, &app.metrics, &err)) ||
+        !(app.snaps = lift_snapshots_new()) ||
+        !(app.reloader = lift_reloader_start(conninfo, cache, app.snaps, &app.metrics, &err)) ||
+        !(app.writer = lift_writer_start(&cfg, conninfo, app.spool, &app.metrics, &err)) ||
+        lift_http_start(&app, &err) != LIFT_OK) {
+        fprintf(stderr, "liftd: %s\n", err.msg);
+        return 1;
+    }
+    char where[300];
+    lift_db_redact(conninfo, where, sizeof where);
+    lift_log(LIFT_LOG_INFO,
+             "start listen=%s port=%u threads=%ld db=%s api_keys=%zu pseudonyms=%s spool=%s",
+             cfg.listen, app.port, cfg.threads, where, lift_keys_count(app.keys),
+             app.pseudo ? "on" : "off", spool_dir);
+    if (lift_keys_count(app.keys) == 0)
+        lift_log(LIFT_LOG_WARN, "no API keys: POST endpoints refuse every request (set "
+                                "LIFT_API_KEYS)");
+
+    int sig = 0;
+    sigwait(&stop, &sig);
+    int64_t t0 = lift_time_mono();
+    lift_log(LIFT_LOG_INFO, "shutdown signal=%s: no new connections, flushing", strsignal(sig));
+    pthread_t dog;
+    pthread_create(&dog, NULL, watchdog, &cfg);
+
+    /* Order matters: refuse new work, let the writer answer the POSTs it holds (MHD may
+     * not stop with suspended connections), stop HTTP, then flush the last exposures. */
+    atomic_store(&app.stopping, true);
+    lift_http_quiesce(&app);
+    while (atomic_load(&app.suspended) > 0) {
+        struct timespec ts = {0, 2000000};
+        nanosleep(&ts, NULL);
+    }
+    lift_http_stop(&app);
+    lift_writer_stop(app.writer);
+    lift_reloader_stop(app.reloader);
+    lift_log(LIFT_LOG_INFO,
+             "shutdown done ms=%.0f committed_exposures=%lu committed_events=%lu spooled=%lu "
+             "spool_pending_bytes=%zu",
+             (double)(lift_time_mono() - t0) / 1000,
+             atomic_load(&app.metrics.rows_committed[LIFT_TABLE_EXPOSURES]),
+             atomic_load(&app.metrics.rows_committed[LIFT_TABLE_EVENTS]),
+             atomic_load(&app.metrics.spooled_rows), lift_spool_pending(app.spool));
+    lift_spool_close(app.spool);
+    lift_snapshots_free(app.snaps);
+    lift_keys_free(app.keys);
+    lift_pseudo_free(app.pseudo);
+    return 0;
 }

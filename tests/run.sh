@@ -8,35 +8,12 @@ set -u
 BUILD=${1:-build}
 [ $# -gt 0 ] && shift
 ONLY="$*"
-
-tmp=$(mktemp -d /tmp/lift-test.XXXXXX) || exit 1
-chmod 755 "$tmp" # the cluster may run as the postgres user, which must reach it
-export LIFT_HOME="$tmp/home" LIFT_TEST_BUILD="$BUILD" LIFT_TEST_TMP="$tmp"
-unset LIFT_DATABASE_URL
-
-cleanup() {
-    "$BUILD/liftctl" db stop >/dev/null 2>&1
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+. "$(dirname "$0")/../scripts/cluster.sh"
+export LIFT_TEST_BUILD="$BUILD"
 
 started=$(date +%s)
-if ! LIFT_PG_FAST=1 "$BUILD/liftctl" db start >"$tmp/url" 2>"$tmp/start.log"; then
-    cat "$tmp/start.log" >&2
+if ! cluster_start "$BUILD"; then
     echo "0 passed, 1 failed (could not start the test cluster)"
-    exit 1
-fi
-socket=$(sed -n 's/.*host=\([^&]*\).*/\1/p' "$tmp/url")
-export LIFT_TEST_CONNINFO="host=$socket port=5432 user=lift"
-
-# Every test database is a copy of this migrated template.
-psql -X -q -v ON_ERROR_STOP=1 "$LIFT_TEST_CONNINFO dbname=postgres" \
-    -c "CREATE DATABASE lift_template" >/dev/null || exit 1
-if ! LIFT_DATABASE_URL="$LIFT_TEST_CONNINFO dbname=lift_template" \
-    "$BUILD/liftctl" db migrate 2>"$tmp/migrate.log"; then
-    cat "$tmp/migrate.log" >&2
-    echo "0 passed, 1 failed (migrations failed)"
     exit 1
 fi
 
@@ -48,10 +25,11 @@ for t in "$BUILD"/tests/test_*; do
         continue
     fi
     echo "== $name"
-    timeout 900 "$t" --jobs="${LIFT_TEST_JOBS:-2}" >"$tmp/$name.out" 2>&1
+    # --verbose=1 shows the figures tests log (rates, timings) along with failures.
+    timeout 900 "$t" --verbose=1 --jobs="${LIFT_TEST_JOBS:-2}" >"$LIFT_TEST_TMP/$name.out" 2>&1
     rc=$?
-    cat "$tmp/$name.out"
-    line=$(grep 'Synthesis:' "$tmp/$name.out" | tail -n 1)
+    grep -v '^\[----\] Criterion v' "$LIFT_TEST_TMP/$name.out"
+    line=$(grep 'Synthesis:' "$LIFT_TEST_TMP/$name.out" | tail -n 1)
     tested=$(echo "$line" | sed -n 's/.*Tested: \([0-9]*\).*/\1/p')
     ok=$(echo "$line" | sed -n 's/.*Passing: \([0-9]*\).*/\1/p')
     if [ -z "$tested" ]; then # no synthesis: the binary itself died

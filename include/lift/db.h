@@ -20,6 +20,10 @@ PGconn *lift_db_conn(lift_db *db);
 /* True while the connection is usable; after a failure the caller reopens. */
 bool lift_db_alive(const lift_db *db);
 
+/* The SQLSTATE of the last failed call on this connection ("23505": unique violation), or
+ * "00000" after a success. */
+const char *lift_db_sqlstate(const lift_db *db);
+
 /* Runs one $1..$n statement with text parameters (NULL entries are SQL NULL).
  * sql must be a constant; values go only in params. Returns a PGresult the caller
  * PQclear()s, or NULL with err set (LIFT_EDB; the server's message and detail) and the
@@ -38,6 +42,12 @@ int lift_db_script(lift_db *db, const char *script, lift_err *err);
 /* Streams data[0..len) into `copy_sql` (a COPY ... FROM STDIN statement) and waits for
  * its result. Returns LIFT_OK or LIFT_EDB. */
 int lift_db_copy(lift_db *db, const char *copy_sql, const char *data, size_t len, lift_err *err);
+
+/* The same in steps, for data in several buffers: start, put any number of times, then end
+ * with the puts' status (it sends the end of data, or aborts the COPY after a failure). */
+int lift_db_copy_start(lift_db *db, const char *copy_sql, lift_err *err);
+int lift_db_copy_put(lift_db *db, const char *data, size_t len, lift_err *err);
+int lift_db_copy_end(lift_db *db, int status, lift_err *err);
 
 /* Quotes a URL/conninfo for messages: the password, if any, is replaced by "***". */
 void lift_db_redact(const char *conninfo, char *out, size_t outlen);

@@ -7,12 +7,13 @@
 
 enum {
     LIFT_OK = 0,
-    LIFT_EINVAL = -1,   /* bad input: the message names the problem */
-    LIFT_ENOMEM = -2,   /* allocation failed */
-    LIFT_ENUM = -3,     /* numerical failure (GSL status, non-finite result) */
-    LIFT_EDB = -4,      /* the database refused or failed */
-    LIFT_EIO = -5,      /* file or socket I/O failed */
-    LIFT_ENOTFOUND = -6 /* the named thing does not exist */
+    LIFT_EINVAL = -1,    /* bad input: the message names the problem */
+    LIFT_ENOMEM = -2,    /* allocation failed */
+    LIFT_ENUM = -3,      /* numerical failure (GSL status, non-finite result) */
+    LIFT_EDB = -4,       /* the database refused or failed */
+    LIFT_EIO = -5,       /* file or socket I/O failed */
+    LIFT_ENOTFOUND = -6, /* the named thing does not exist */
+    LIFT_EUNAVAIL = -7   /* not now: the database is away, a queue is full; retry */
 };
 
 /* Like jansson's json_error_t: the caller owns it, callees fill it. `field` names the

@@ -77,8 +77,8 @@ void lift_jw_raw(lift_jw *w, const char *json, size_t n); /* already-encoded JSO
 int lift_time_parse(const char *s, size_t n, int64_t *usec);
 
 #define LIFT_TIME_LEN 32
-/* Formats as "2026-11-21T10:00:00.123456Z". */
-void lift_time_format(int64_t usec, char out[LIFT_TIME_LEN]);
+/* Formats as "2026-11-21T10:00:00.123456Z" (years clamped to 0..9999); returns the length. */
+size_t lift_time_format(int64_t usec, char out[LIFT_TIME_LEN]);
 
 /* Wall-clock time in microseconds since the epoch. */
 int64_t lift_time_now(void);

@@ -1,0 +1,40 @@
+/* liftd's configuration: one struct, filled once at start from a declarative table of
+ * keys (flags override LIFT_* environment variables, which override defaults), then
+ * handed to every module as const. The only global-like state of the server. */
+#ifndef LIFT_CFG_H
+#define LIFT_CFG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "lift/err.h"
+
+typedef struct lift_cfg {
+    char listen[128];    /* host:port; [::1]:8080 for IPv6 */
+    char db[1024];       /* conninfo/URL; empty: the private cluster as lift_writer */
+    long threads;        /* HTTP worker threads */
+    char api_keys[4096]; /* comma-separated keys or sha256:<hex> digests (env only) */
+    bool assign_requires_key;
+    long batch_rows;      /* flush a batch at this many rows ... */
+    long batch_ms;        /* ... or this many milliseconds after its first row */
+    long queue_rows;      /* rows waiting for the writer before exposures go to the spool */
+    char spool_dir[1024]; /* empty: $LIFT_HOME/spool */
+    long max_body;        /* bytes */
+    long max_batch;       /* items per POST */
+    long connection_limit;
+    long connection_timeout; /* seconds of inactivity before a connection is closed */
+    long shutdown_timeout;   /* seconds SIGTERM may take */
+    char log_level[16];
+    char pseudonym_key[256]; /* non-empty: store HMAC-SHA256 pseudonyms of unit ids (env only) */
+} lift_cfg;
+
+/* Fills cfg from defaults, the environment, then argv (--name value or --name=value).
+ * LIFT_EINVAL naming the key for an unknown flag or a value its validator refuses;
+ * sets *help when --help was given. */
+int lift_cfg_load(lift_cfg *cfg, int argc, char **argv, bool *help, lift_err *err);
+
+/* Writes the flags and variables, with defaults and meaning, for --help. */
+void lift_cfg_usage(FILE *f);
+
+#endif

@@ -1,0 +1,50 @@
+/* Ingestion: the POST /v1/events and /v1/exposures bodies checked item by item and turned
+ * into COPY rows. A batch with one bad item is refused whole, naming the item
+ * ("events[17].value"); then nothing is produced. */
+#ifndef LIFT_INGEST_H
+#define LIFT_INGEST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lift/config.h"
+#include "lift/err.h"
+#include "lift/pseudo.h"
+#include "lift/text.h"
+
+/* The rules (shared/DESIGN.md, liftd HTTP API; issue 4):
+ *   body {"events": [...]} or {"exposures": [...]}, at most max_items items;
+ *   event_id and unit: 1 to 128 bytes of UTF-8; type: 1 to 64 bytes of UTF-8;
+ *   value: a finite number with |value| <= 1e9 (refunds are negative), or absent;
+ *   currency: 3 upper-case letters (ISO 4217), or absent;
+ *   ts: RFC 3339, not more than 5 minutes in the future (history is fine); absent: now;
+ *   props / attrs: a JSON object;
+ *   experiment and variant (exposures): running in the config; the phase is the config's.
+ * Unknown fields are refused, so a misspelt "vaule" is not silently dropped. */
+
+typedef struct lift_ingest {
+    int64_t now; /* microseconds since the epoch */
+    long max_items;
+    const lift_pseudo *pseudo; /* NULL: unit ids stored as given */
+    const lift_config *cfg;    /* exposures only */
+} lift_ingest;
+
+/* Rows: event_id,unit,type,value,currency,ts,props (LIFT_EVENT_COLUMNS) */
+int lift_ingest_events(const lift_ingest *in, const char *body, size_t len, lift_buf *rows,
+                       size_t *n, lift_err *err);
+
+/* Rows: event_id,unit,experiment,variant,phase,ts,attrs (LIFT_EXPOSURE_COLUMNS) */
+int lift_ingest_exposures(const lift_ingest *in, const char *body, size_t len, lift_buf *rows,
+                          size_t *n, lift_err *err);
+
+/* One exposure row of liftd's own (from /v1/assign), in the same columns. attrs_json may
+ * be NULL. */
+void lift_ingest_exposure_row(lift_buf *rows, const char *event_id, const char *unit,
+                              size_t unit_len, const lift_experiment *e, int variant, int64_t ts,
+                              const char *attrs_json, size_t attrs_len);
+
+/* The column lists the rows above are written for. */
+#define LIFT_EVENT_COLUMNS    "event_id, unit, type, value, currency, ts, props"
+#define LIFT_EXPOSURE_COLUMNS "event_id, unit, experiment, variant, phase, ts, attrs"
+
+#endif

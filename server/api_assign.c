@@ -1,0 +1,148 @@
+/* GET /v1/assign: the shopper's variants, from the snapshot; exposures to the writer. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lift/assign.h"
+#include "lift/http.h"
+#include "lift/ingest.h"
+#include "lift/query.h"
+
+typedef struct args {
+    lift_assign_query *q;
+    lift_err *err;
+    int rc;
+} args;
+
+static enum MHD_Result each_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+                                size_t key_size, const char *value, size_t value_size)
+{
+    (void)kind;
+    args *a = cls;
+    a->rc = lift_query_add(a->q, key, key_size, value, value ? value_size : 0, a->err);
+    return a->rc == LIFT_OK ? MHD_YES : MHD_NO;
+}
+
+/* {"device":"mobile",...}: the request's attributes, stored with each exposure. */
+static void attrs_json(const lift_assign_query *q, lift_buf *b)
+{
+    lift_jw w;
+    lift_jw_init(&w, b, false);
+    lift_jw_obj(&w);
+    for (size_t i = 0; i < q->nattrs; i++) {
+        char name[72];
+        snprintf(name, sizeof name, "%.*s", (int)q->attrs[i].name_len, q->attrs[i].name);
+        lift_jw_key(&w, name);
+        lift_jw_strn(&w, q->attrs[i].value, q->attrs[i].value_len);
+    }
+    lift_jw_end(&w);
+}
+
+/* "<process prefix>-<counter in hex>": unique without coordination, cheap to make. */
+static void exposure_id(lift_app *app, char out[48])
+{
+    static const char hex[] = "0123456789abcdef";
+    unsigned long c = atomic_fetch_add_explicit(&app->id_counter, 1, memory_order_relaxed);
+    size_t n = strlen(app->id_prefix);
+    memcpy(out, app->id_prefix, n);
+    out[n++] = '-';
+    char tmp[20];
+    int k = 0;
+    do
+        tmp[k++] = hex[c & 15];
+    while ((c >>= 4) != 0);
+    while (k)
+        out[n++] = tmp[--k];
+    out[n] = '\0';
+}
+
+/* Queues one exposure row per bucketed assignment (overrides and no-consent answers are
+ * not experiment data). */
+static void log_exposures(lift_app *app, const lift_config *cfg, const lift_assign_query *q,
+                          const lift_assignment *a, size_t n, int64_t now)
+{
+    lift_buf rows, attrs;
+    lift_buf_init(&rows);
+    lift_buf_init(&attrs);
+    size_t logged = 0;
+    char pseudo[LIFT_PSEUDO_LEN + 1];
+    const char *unit = q->unit;
+    size_t unit_len = q->unit_len;
+    if (app->pseudo) {
+        lift_pseudo_unit(app->pseudo, q->unit, q->unit_len, pseudo);
+        unit = pseudo;
+        unit_len = LIFT_PSEUDO_LEN;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (a[i].reason != LIFT_REASON_BUCKETED)
+            continue;
+        if (!attrs.len && q->nattrs)
+            attrs_json(q, &attrs);
+        char id[48];
+        exposure_id(app, id);
+        lift_ingest_exposure_row(&rows, id, unit, unit_len, &cfg->experiments[a[i].experiment],
+                                 a[i].variant, now, attrs.len ? attrs.data : NULL, attrs.len);
+        logged++;
+    }
+    if (logged && !rows.failed)
+        lift_writer_exposures(app->writer, rows.data, rows.len, logged);
+    lift_buf_fini(&rows);
+    lift_buf_fini(&attrs);
+}
+
+enum MHD_Result lift_api_assign(lift_http_request *req)
+{
+    lift_app *app = req->app;
+    if (app->cfg->assign_requires_key && !lift_http_authorized(req))
+        return lift_http_error(req, MHD_HTTP_UNAUTHORIZED, "unauthorized",
+                               "missing or unknown API key (Authorization: Bearer <key>)", NULL);
+    lift_assign_query q;
+    lift_err err;
+    lift_query_init(&q);
+    args a = {&q, &err, LIFT_OK};
+    MHD_get_connection_values_n(req->conn, MHD_GET_ARGUMENT_KIND, each_arg, &a);
+    if (a.rc != LIFT_OK || lift_query_finish(&q, &err) != LIFT_OK)
+        return lift_http_error(req, MHD_HTTP_BAD_REQUEST, "invalid_parameter", err.msg, err.field);
+
+    lift_pin pin;
+    const lift_config *cfg = lift_snapshot_enter(app->snaps, &pin);
+    lift_assignment local[64], *out = local;
+    lift_buf b;
+    lift_buf_init(&b);
+    unsigned status = MHD_HTTP_OK;
+    const char *code = NULL;
+    char msg[160] = "";
+    int only = -1;
+    if (!cfg) {
+        status = MHD_HTTP_SERVICE_UNAVAILABLE, code = "not_ready";
+        snprintf(msg, sizeof msg, "no experiment config loaded yet");
+    } else if (q.experiment && (only = lift_config_find(cfg, q.experiment, q.experiment_len)) < 0) {
+        status = MHD_HTTP_NOT_FOUND, code = "unknown_experiment";
+        snprintf(msg, sizeof msg, "no such experiment: %.*s", (int)q.experiment_len, q.experiment);
+    } else if (cfg->nexperiments > 64 && !(out = malloc(cfg->nexperiments * sizeof *out))) {
+        status = MHD_HTTP_INTERNAL_SERVER_ERROR, code = "out_of_memory";
+        snprintf(msg, sizeof msg, "out of memory");
+    } else {
+        lift_request in = {q.unit, q.unit_len, q.attrs, q.nattrs, lift_time_now(), q.consent, only};
+        size_t n;
+        if (lift_assign_eval(cfg, &in, out, &n, &err) != LIFT_OK) {
+            status = MHD_HTTP_BAD_REQUEST, code = "invalid_parameter";
+            snprintf(msg, sizeof msg, "%.150s", err.msg);
+        } else {
+            lift_assign_render(&b, cfg, q.unit, q.unit_len, out, n);
+            if (q.expose && q.consent)
+                log_exposures(app, cfg, &q, out, n, in.now);
+        }
+    }
+    lift_snapshot_leave(app->snaps, &pin);
+    if (out != local)
+        free(out);
+    if (code) {
+        lift_buf_fini(&b);
+        return lift_http_error(req, status, code, msg,
+                               status == MHD_HTTP_NOT_FOUND     ? "experiment"
+                               : status == MHD_HTTP_BAD_REQUEST ? "unit"
+                                                                : NULL);
+    }
+    return lift_http_json(req, status, &b);
+}

@@ -1,0 +1,170 @@
+/* liftd's configuration table: each key's flag, variable, type, default and check. */
+#include "lift/cfg.h"
+
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lift/log.h"
+
+typedef enum { T_STR, T_LONG, T_BOOL } key_type;
+
+typedef struct key {
+    const char *name; /* --name and LIFT_NAME (upper case, '-' as '_') */
+    key_type type;
+    size_t offset, size; /* where in lift_cfg; size of a string buffer */
+    const char *dflt;
+    long min, max;    /* for T_LONG */
+    bool env_only;    /* secrets: a flag would show in `ps` */
+    const char *help; /* one line */
+    const char *env;  /* the variable, when not LIFT_<NAME> */
+} key;
+
+#define STR(f)  T_STR, offsetof(lift_cfg, f), sizeof(((lift_cfg *)0)->f)
+#define NUM(f)  T_LONG, offsetof(lift_cfg, f), 0
+#define BOOL(f) T_BOOL, offsetof(lift_cfg, f), 0
+
+static const key keys[] = {
+    {"listen", STR(listen), "127.0.0.1:8080", 0, 0, false, "address to serve HTTP on", NULL},
+    {"db", STR(db), "", 0, 0, false,
+     "PostgreSQL URL (default: the private cluster of `liftctl db`, as role lift_writer)",
+     "LIFT_DATABASE_URL"},
+    {"threads", NUM(threads), "0", 0, 256, false, "HTTP worker threads (0: one per CPU)", NULL},
+    {"api-keys", STR(api_keys), "", 0, 0, true,
+     "comma-separated API keys for POST (or sha256:<hex> digests of them)", NULL},
+    {"assign-requires-key", BOOL(assign_requires_key), "false", 0, 0, false,
+     "require an API key for GET /v1/assign and /v1/experiments too", NULL},
+    {"batch-rows", NUM(batch_rows), "5000", 1, 1000000, false, "commit a batch at this many rows",
+     NULL},
+    {"batch-ms", NUM(batch_ms), "10", 1, 10000, false, "... or this many ms after its first row",
+     NULL},
+    {"queue-rows", NUM(queue_rows), "500000", 1000, 100000000, false,
+     "rows queued for the database before exposures spill to the spool", NULL},
+    {"spool-dir", STR(spool_dir), "", 0, 0, false,
+     "where exposures wait while the database is away (default $LIFT_HOME/spool)", NULL},
+    {"max-body", NUM(max_body), "1048576", 1024, 1 << 30, false, "largest request body, bytes",
+     NULL},
+    {"max-batch", NUM(max_batch), "1000", 1, 100000, false, "most items in one POST", NULL},
+    {"connection-limit", NUM(connection_limit), "4096", 16, 1000000, false, "most open connections",
+     NULL},
+    {"connection-timeout", NUM(connection_timeout), "30", 1, 3600, false,
+     "seconds an idle or slow connection may stay open", NULL},
+    {"shutdown-timeout", NUM(shutdown_timeout), "10", 1, 600, false,
+     "seconds SIGTERM may take to flush and exit", NULL},
+    {"log-level", STR(log_level), "info", 0, 0, false, "debug, info, warn or error", NULL},
+    {"pseudonym-key", STR(pseudonym_key), "", 0, 0, true,
+     "store unit ids as HMAC-SHA256 pseudonyms under this secret", NULL},
+};
+
+static void env_name(const key *k, char *out, size_t len)
+{
+    if (k->env) {
+        snprintf(out, len, "%s", k->env);
+        return;
+    }
+    const char *name = k->name;
+    size_t i = 0;
+    i += (size_t)snprintf(out, len, "LIFT_");
+    for (const char *p = name; *p && i + 1 < len; p++)
+        out[i++] = *p == '-' ? '_' : (char)(*p >= 'a' && *p <= 'z' ? *p - 32 : *p);
+    out[i] = '\0';
+}
+
+static int set(lift_cfg *cfg, const key *k, const char *value, const char *from, lift_err *err)
+{
+    void *at = (char *)cfg + k->offset;
+    if (k->type == T_STR) {
+        if (strlen(value) >= k->size)
+            return lift_err_field(err, LIFT_EINVAL, k->name, "%s (%s): longer than %zu bytes",
+                                  k->name, from, k->size - 1);
+        memcpy(at, value, strlen(value) + 1);
+    } else if (k->type == T_BOOL) {
+        bool v;
+        if (!strcmp(value, "1") || !strcmp(value, "true") || !strcmp(value, "yes"))
+            v = true;
+        else if (!strcmp(value, "0") || !strcmp(value, "false") || !strcmp(value, "no"))
+            v = false;
+        else
+            return lift_err_field(err, LIFT_EINVAL, k->name, "%s (%s): '%s' is not true or false",
+                                  k->name, from, value);
+        memcpy(at, &v, sizeof v);
+    } else {
+        char *end;
+        long v = strtol(value, &end, 10);
+        if (!*value || *end || v < k->min || v > k->max)
+            return lift_err_field(err, LIFT_EINVAL, k->name,
+                                  "%s (%s): '%s' is not a whole number in [%ld, %ld]", k->name,
+                                  from, value, k->min, k->max);
+        memcpy(at, &v, sizeof v);
+    }
+    return LIFT_OK;
+}
+
+static const key *find(const char *name, size_t len)
+{
+    for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
+        if (strlen(keys[i].name) == len && memcmp(keys[i].name, name, len) == 0)
+            return &keys[i];
+    return NULL;
+}
+
+int lift_cfg_load(lift_cfg *cfg, int argc, char **argv, bool *help, lift_err *err)
+{
+    memset(cfg, 0, sizeof *cfg);
+    *help = false;
+    int rc;
+    for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) {
+        char env[64];
+        env_name(&keys[i], env, sizeof env);
+        const char *v = getenv(env);
+        if ((rc = set(cfg, &keys[i], keys[i].dflt, "default", err)) != LIFT_OK ||
+            (v && *v && (rc = set(cfg, &keys[i], v, env, err)) != LIFT_OK))
+            return rc;
+    }
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            *help = true;
+            return LIFT_OK;
+        }
+        if (strncmp(a, "--", 2) != 0)
+            return lift_err_set(err, LIFT_EINVAL, "unexpected argument '%s' (see --help)", a);
+        const char *eq = strchr(a + 2, '=');
+        size_t len = eq ? (size_t)(eq - a - 2) : strlen(a + 2);
+        const key *k = find(a + 2, len);
+        if (!k)
+            return lift_err_set(err, LIFT_EINVAL, "unknown option %s (see --help)", a);
+        if (k->env_only) {
+            char env[64];
+            env_name(k, env, sizeof env);
+            return lift_err_set(err, LIFT_EINVAL, "%s is a secret: set it with %s, not a flag",
+                                k->name, env);
+        }
+        const char *value = eq ? eq + 1 : NULL;
+        if (!value && k->type == T_BOOL)
+            value = "true";
+        if (!value && (value = i + 1 < argc ? argv[++i] : NULL) == NULL)
+            return lift_err_set(err, LIFT_EINVAL, "--%s needs a value", k->name);
+        if ((rc = set(cfg, k, value, "flag", err)) != LIFT_OK)
+            return rc;
+    }
+    if (lift_log_parse_level(cfg->log_level) < 0)
+        return lift_err_field(err, LIFT_EINVAL, "log-level",
+                              "log-level: '%s' is not debug, info, warn or error", cfg->log_level);
+    return LIFT_OK;
+}
+
+void lift_cfg_usage(FILE *f)
+{
+    fprintf(f, "usage: liftd [--listen HOST:PORT] [--db URL] [--threads N] [options]\n\n"
+               "Each option is also an environment variable; flags win over variables.\n\n");
+    for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) {
+        char env[64], flag[64];
+        env_name(&keys[i], env, sizeof env);
+        snprintf(flag, sizeof flag, keys[i].env_only ? "(env only)" : "--%s", keys[i].name);
+        fprintf(f, "  %-24s %-28s %s", flag, env, keys[i].help);
+        if (*keys[i].dflt && keys[i].type != T_BOOL && strcmp(keys[i].dflt, "0"))
+            fprintf(f, " [%s]", keys[i].dflt);
+        fputc('\n', f);
+    }
+}

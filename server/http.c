@@ -1,0 +1,300 @@
+/* libmicrohttpd glue: daemon options, the route table, the two-call request idiom,
+ * bodies and limits, replies with metrics. */
+#include "lift/http.h"
+
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "lift/log.h"
+
+typedef enum MHD_Result (*lift_route_fn)(lift_http_request *);
+
+typedef struct lift_route {
+    const char *method, *path;
+    lift_route_id id;
+    lift_route_fn fn;
+} lift_route;
+
+static const lift_route routes[] = {
+    {MHD_HTTP_METHOD_GET, "/v1/assign", LIFT_ROUTE_ASSIGN, lift_api_assign},
+    {MHD_HTTP_METHOD_POST, "/v1/events", LIFT_ROUTE_EVENTS, lift_api_events},
+    {MHD_HTTP_METHOD_POST, "/v1/exposures", LIFT_ROUTE_EXPOSURES, lift_api_exposures},
+    {MHD_HTTP_METHOD_GET, "/v1/experiments", LIFT_ROUTE_EXPERIMENTS, lift_api_experiments},
+    {MHD_HTTP_METHOD_GET, "/healthz", LIFT_ROUTE_HEALTHZ, lift_api_healthz},
+    {MHD_HTTP_METHOD_GET, "/readyz", LIFT_ROUTE_READYZ, lift_api_readyz},
+    {MHD_HTTP_METHOD_GET, "/metrics", LIFT_ROUTE_METRICS, lift_api_metrics},
+};
+#define NROUTES (sizeof routes / sizeof *routes)
+
+/* The route for a path, whatever the method; NULL when none. */
+static const lift_route *find_path(const char *url)
+{
+    for (size_t i = 0; i < NROUTES; i++)
+        if (strcmp(routes[i].path, url) == 0)
+            return &routes[i];
+    return NULL;
+}
+
+enum MHD_Result lift_http_reply(lift_http_request *req, unsigned status, char *body, size_t len,
+                                const char *content_type)
+{
+    struct MHD_Response *r = MHD_create_response_from_buffer_with_free_callback(len, body, free);
+    if (!r) {
+        free(body);
+        return MHD_NO;
+    }
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
+    if (status == MHD_HTTP_UNAUTHORIZED)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
+    if (status == MHD_HTTP_SERVICE_UNAVAILABLE)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, "1");
+    for (size_t i = 0; status == MHD_HTTP_METHOD_NOT_ALLOWED && i < NROUTES; i++)
+        if (routes[i].id == req->route)
+            MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW,
+                                    strcmp(routes[i].method, MHD_HTTP_METHOD_GET) ? "POST"
+                                                                                  : "GET, HEAD");
+    if (atomic_load_explicit(&req->app->stopping, memory_order_relaxed))
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
+    enum MHD_Result rc = MHD_queue_response(req->conn, status, r);
+    /* MHD refcounts responses; destroying here only drops our reference. */
+    MHD_destroy_response(r);
+    lift_metrics_request(&req->app->metrics, req->route, (int)status,
+                         lift_time_mono() - req->started);
+    return rc;
+}
+
+enum MHD_Result lift_http_json(lift_http_request *req, unsigned status, lift_buf *b)
+{
+    lift_buf_puts(b, "\n");
+    size_t len;
+    char *body = lift_buf_steal(b, &len);
+    if (!body)
+        return MHD_NO;
+    return lift_http_reply(req, status, body, len, "application/json");
+}
+
+enum MHD_Result lift_http_error(lift_http_request *req, unsigned status, const char *code,
+                                const char *message, const char *field)
+{
+    lift_buf b;
+    lift_jw w;
+    lift_buf_init(&b);
+    lift_jw_init(&w, &b, false);
+    lift_jw_obj(&w);
+    lift_jw_key(&w, "error");
+    lift_jw_obj(&w);
+    lift_jw_key(&w, "code");
+    lift_jw_str(&w, code);
+    lift_jw_key(&w, "message");
+    /* Messages may quote input; JSON must stay valid UTF-8. */
+    lift_jw_str(&w, lift_utf8_valid(message, strlen(message)) ? message : "invalid input");
+    if (field && *field && lift_utf8_valid(field, strlen(field))) {
+        lift_jw_key(&w, "field");
+        lift_jw_str(&w, field);
+    }
+    lift_jw_end(&w);
+    lift_jw_end(&w);
+    return lift_http_json(req, status, &b);
+}
+
+bool lift_http_authorized(lift_http_request *req)
+{
+    const char *h =
+        MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+    return lift_keys_check(req->app->keys, h);
+}
+
+static enum MHD_Result dispatch(lift_http_request *req, const char *url, const char *method)
+{
+    const lift_route *rt = find_path(url);
+    if (!rt) {
+        char msg[160];
+        snprintf(msg, sizeof msg, "no such route: %.20s %.100s", method, url);
+        return lift_http_error(req, MHD_HTTP_NOT_FOUND, "not_found", msg, NULL);
+    }
+    bool get = !strcmp(rt->method, MHD_HTTP_METHOD_GET);
+    if (strcmp(method, rt->method) != 0 && !(get && !strcmp(method, MHD_HTTP_METHOD_HEAD))) {
+        char msg[160];
+        snprintf(msg, sizeof msg, "%s takes %s, not %.20s", rt->path, get ? "GET" : "POST", method);
+        return lift_http_error(req, MHD_HTTP_METHOD_NOT_ALLOWED, "method_not_allowed", msg, NULL);
+    }
+    if (req->too_large) {
+        char msg[96];
+        snprintf(msg, sizeof msg, "the body is over the limit of %ld bytes",
+                 req->app->cfg->max_body);
+        return lift_http_error(req, MHD_HTTP_CONTENT_TOO_LARGE, "too_large", msg, "body");
+    }
+    return rt->fn(req);
+}
+
+/* The two-call idiom: the first call only sets up (answering at once would make MHD
+ * close the connection, costing keep-alive); upload calls collect the body; the last call
+ * answers. A suspended POST comes back here once more after the writer resumes it. */
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_size, void **req_cls)
+{
+    (void)version;
+    lift_app *app = cls;
+    lift_http_request *req = *req_cls;
+    if (!req) {
+        req = calloc(1, sizeof *req);
+        if (!req)
+            return MHD_NO;
+        req->app = app;
+        req->conn = conn;
+        req->started = lift_time_mono();
+        const lift_route *rt = find_path(url);
+        req->route = rt ? rt->id : LIFT_ROUTE_OTHER;
+        lift_buf_init(&req->body);
+        *req_cls = req;
+        const char *cl =
+            MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+        unsigned long long declared = cl ? strtoull(cl, NULL, 10) : 0;
+        if (declared > (unsigned long long)app->cfg->max_body) {
+            req->too_large = true;
+            /* A body up to 16 times the limit is read and dropped, so that the client sees
+             * the 413 (closing with unread data makes the kernel reset the connection,
+             * losing the answer); past that, refuse at once and close. */
+            if (declared > 16ULL * (unsigned long long)app->cfg->max_body)
+                return dispatch(req, url, method);
+        }
+        return MHD_YES;
+    }
+    if (*upload_size) {
+        if (!req->too_large && req->body.len + *upload_size > (size_t)app->cfg->max_body) {
+            req->too_large = true;
+            lift_buf_fini(&req->body);
+        }
+        if (!req->too_large)
+            lift_buf_append(&req->body, upload_data, *upload_size);
+        *upload_size = 0;
+        return MHD_YES;
+    }
+    if (req->body.failed)
+        return lift_http_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, "out_of_memory",
+                               "out of memory", NULL);
+    return dispatch(req, url, method);
+}
+
+void lift_http_release(lift_http_request *req)
+{
+    if (req->counted) {
+        req->counted = false;
+        atomic_fetch_sub(&req->app->suspended, 1);
+    }
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    (void)cls;
+    (void)conn;
+    (void)toe;
+    lift_http_request *req = *req_cls;
+    if (!req)
+        return;
+    lift_http_release(req); /* the client went away before its answer */
+    lift_buf_fini(&req->body);
+    lift_buf_fini(&req->job.rows);
+    free(req);
+    *req_cls = NULL;
+}
+
+/* Query arguments stay percent-encoded: lift_query decodes and checks them itself. */
+static size_t keep_escapes(void *cls, struct MHD_Connection *c, char *s)
+{
+    (void)cls;
+    (void)c;
+    return strlen(s);
+}
+
+__attribute__((format(printf, 2, 0))) static void on_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    (void)cls;
+    char msg[512];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    size_t n = strlen(msg);
+    while (n && msg[n - 1] == '\n')
+        msg[--n] = '\0';
+    lift_log(LIFT_LOG_DEBUG, "http: %s", msg);
+}
+
+/* "host:port", "[v6]:port" or ":port" into an address. */
+static int parse_listen(const char *spec, struct sockaddr_storage *ss, socklen_t *len, bool *v6,
+                        lift_err *err)
+{
+    char host[128];
+    const char *colon = strrchr(spec, ':');
+    if (!colon)
+        return lift_err_field(err, LIFT_EINVAL, "listen", "listen: expected HOST:PORT, not '%s'",
+                              spec);
+    size_t hl = (size_t)(colon - spec);
+    if (hl >= sizeof host)
+        return lift_err_field(err, LIFT_EINVAL, "listen", "listen: host too long");
+    memcpy(host, spec, hl);
+    host[hl] = '\0';
+    if (hl >= 2 && host[0] == '[' && host[hl - 1] == ']') {
+        memmove(host, host + 1, hl - 2);
+        host[hl - 2] = '\0';
+    }
+    struct addrinfo hints = {.ai_flags = AI_PASSIVE | AI_NUMERICSERV, .ai_socktype = SOCK_STREAM},
+                    *res;
+    int rc = getaddrinfo(*host ? host : NULL, colon + 1, &hints, &res);
+    if (rc != 0)
+        return lift_err_field(err, LIFT_EINVAL, "listen", "listen: '%s': %s", spec,
+                              gai_strerror(rc));
+    memcpy(ss, res->ai_addr, res->ai_addrlen);
+    *len = res->ai_addrlen;
+    *v6 = res->ai_family == AF_INET6;
+    freeaddrinfo(res);
+    return LIFT_OK;
+}
+
+int lift_http_start(lift_app *app, lift_err *err)
+{
+    struct sockaddr_storage ss;
+    socklen_t sslen;
+    bool v6 = false;
+    int rc = parse_listen(app->cfg->listen, &ss, &sslen, &v6, err);
+    if (rc != LIFT_OK)
+        return rc;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
+                     MHD_USE_ERROR_LOG | (v6 ? MHD_USE_IPv6 : 0);
+    unsigned threads = (unsigned)app->cfg->threads;
+    app->daemon = MHD_start_daemon(
+        flags, 0, NULL, NULL, on_request, app, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+        MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT,
+        (unsigned)app->cfg->connection_limit, MHD_OPTION_CONNECTION_TIMEOUT,
+        (unsigned)app->cfg->connection_timeout, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+        (size_t)16 * 1024, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024U, MHD_OPTION_NOTIFY_COMPLETED,
+        on_completed, app, MHD_OPTION_UNESCAPE_CALLBACK, keep_escapes, app,
+        MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, app, MHD_OPTION_END);
+    if (!app->daemon)
+        return lift_err_set(err, LIFT_EIO,
+                            "cannot listen on %s (in use, or not an address of "
+                            "this machine?)",
+                            app->cfg->listen);
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(app->daemon, MHD_DAEMON_INFO_BIND_PORT);
+    app->port = info ? info->port : 0;
+    return LIFT_OK;
+}
+
+void lift_http_quiesce(lift_app *app)
+{
+    MHD_socket s = MHD_quiesce_daemon(app->daemon);
+    if (s != MHD_INVALID_SOCKET)
+        close(s);
+}
+
+void lift_http_stop(lift_app *app)
+{
+    MHD_stop_daemon(app->daemon);
+    app->daemon = NULL;
+}

@@ -1,0 +1,285 @@
+/* Ingestion batches: strict checks of every item, then COPY rows (CSV). */
+#include "lift/ingest.h"
+
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lift/assign.h"
+
+#define FUTURE_SLACK (5 * 60 * 1000000LL) /* ts may lead the server clock by 5 minutes */
+#define MAX_VALUE    1e9
+
+/* Context for one item: its field prefix ("events[17]") and the error sink. */
+typedef struct item {
+    char where[32];
+    lift_err *err;
+} item;
+
+static int bad(const item *it, const char *key, const char *what)
+{
+    char field[LIFT_ERR_FIELD_LEN + 48];
+    snprintf(field, sizeof field, "%s%s%s", it->where, *key ? "." : "", key);
+    return lift_err_field(it->err, LIFT_EINVAL, field, "%s: %s", field, what);
+}
+
+static int known(const item *it, json_t *obj, const char *const *allowed)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach(obj, key, v)
+    {
+        bool ok = false;
+        for (const char *const *a = allowed; *a && !ok; a++)
+            ok = strcmp(*a, key) == 0;
+        if (!ok) {
+            char shown[40];
+            snprintf(shown, sizeof shown, "%.32s", lift_utf8_valid(key, strlen(key)) ? key : "?");
+            return bad(it, shown, "unknown field");
+        }
+    }
+    return LIFT_OK;
+}
+
+/* A required string of 1..max bytes of UTF-8 (jansson has already refused NUL). */
+static int text(const item *it, json_t *obj, const char *key, size_t max, const char **s,
+                size_t *len)
+{
+    json_t *v = json_object_get(obj, key);
+    if (!v)
+        return bad(it, key, "missing");
+    if (!json_is_string(v))
+        return bad(it, key, "expected a string");
+    *s = json_string_value(v);
+    *len = json_string_length(v);
+    if (*len == 0)
+        return bad(it, key, "is empty");
+    if (*len > max) {
+        char what[48];
+        snprintf(what, sizeof what, "is longer than %zu bytes", max);
+        return bad(it, key, what);
+    }
+    return LIFT_OK;
+}
+
+/* ts: RFC 3339, at most 5 minutes ahead; absent means now. Writes it formatted. */
+static int timestamp(const item *it, json_t *obj, int64_t now, char out[LIFT_TIME_LEN])
+{
+    json_t *v = json_object_get(obj, "ts");
+    int64_t t = now;
+    if (v && !json_is_null(v)) {
+        if (!json_is_string(v) ||
+            lift_time_parse(json_string_value(v), json_string_length(v), &t) != 0)
+            return bad(it, "ts", "expected an RFC 3339 time such as 2026-11-21T10:00:00Z");
+        if (t > now + FUTURE_SLACK)
+            return bad(it, "ts", "is more than 5 minutes in the future");
+    }
+    lift_time_format(t, out);
+    return LIFT_OK;
+}
+
+/* An optional JSON object, written compact as one CSV field (empty when absent). */
+static int object_field(const item *it, json_t *obj, const char *key, lift_buf *rows)
+{
+    json_t *v = json_object_get(obj, key);
+    if (!v || json_is_null(v))
+        return LIFT_OK;
+    if (!json_is_object(v))
+        return bad(it, key, "expected an object");
+    char *s = json_dumps(v, JSON_COMPACT);
+    if (!s)
+        return lift_err_set(it->err, LIFT_ENOMEM, "out of memory");
+    lift_buf_csv_field(rows, s, strlen(s));
+    free(s);
+    return LIFT_OK;
+}
+
+static void unit_field(lift_buf *rows, const lift_pseudo *pseudo, const char *unit, size_t len)
+{
+    if (pseudo) {
+        char p[LIFT_PSEUDO_LEN + 1];
+        lift_pseudo_unit(pseudo, unit, len, p);
+        lift_buf_append(rows, p, LIFT_PSEUDO_LEN);
+    } else {
+        lift_buf_csv_field(rows, unit, len);
+    }
+}
+
+/* The body's array of items: {"<name>": [...]}. */
+static int batch(const char *body, size_t len, const char *name, long max, json_t **doc,
+                 json_t **arr, lift_err *err)
+{
+    json_error_t jerr;
+    /* Duplicate keys are refused: which value would count is ambiguous. */
+    *doc = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!*doc)
+        return lift_err_field(err, LIFT_EINVAL, "body",
+                              "body is not valid JSON (line %d, column %d): %s", jerr.line,
+                              jerr.column, jerr.text);
+    *arr = json_object_get(*doc, name);
+    if (!json_is_object(*doc) || !*arr || json_object_size(*doc) != 1)
+        return lift_err_field(err, LIFT_EINVAL, "body", "body: expected {\"%s\": [...]}", name);
+    if (!json_is_array(*arr))
+        return lift_err_field(err, LIFT_EINVAL, name, "%s: expected an array", name);
+    if ((long)json_array_size(*arr) > max)
+        return lift_err_field(err, LIFT_EINVAL, name,
+                              "%s: %zu items is over the limit of %ld per batch", name,
+                              json_array_size(*arr), max);
+    return LIFT_OK;
+}
+
+static int event(const lift_ingest *in, const item *it, json_t *j, lift_buf *rows)
+{
+    static const char *const allowed[] = {"event_id", "unit", "type",  "value",
+                                          "currency", "ts",   "props", NULL};
+    const char *id, *unit, *type;
+    size_t id_len, unit_len, type_len;
+    char ts[LIFT_TIME_LEN];
+    int rc;
+    if (!json_is_object(j))
+        return bad(it, "", "expected an object");
+    if ((rc = known(it, j, allowed)) != LIFT_OK ||
+        (rc = text(it, j, "event_id", 128, &id, &id_len)) != LIFT_OK ||
+        (rc = text(it, j, "unit", LIFT_UNIT_MAX, &unit, &unit_len)) != LIFT_OK ||
+        (rc = text(it, j, "type", 64, &type, &type_len)) != LIFT_OK ||
+        (rc = timestamp(it, j, in->now, ts)) != LIFT_OK)
+        return rc;
+    json_t *value = json_object_get(j, "value"), *currency = json_object_get(j, "currency");
+    if (value && !json_is_null(value) &&
+        (!json_is_number(value) || !isfinite(json_number_value(value)) ||
+         fabs(json_number_value(value)) > MAX_VALUE))
+        return bad(it, "value", "expected a number between -1e9 and 1e9");
+    if (currency && !json_is_null(currency)) {
+        const char *c = json_string_value(currency);
+        if (!c || json_string_length(currency) != 3 || c[0] < 'A' || c[0] > 'Z' || c[1] < 'A' ||
+            c[1] > 'Z' || c[2] < 'A' || c[2] > 'Z')
+            return bad(it, "currency", "expected 3 upper-case letters (ISO 4217), e.g. EUR");
+    }
+    lift_buf_csv_field(rows, id, id_len);
+    lift_buf_puts(rows, ",");
+    unit_field(rows, in->pseudo, unit, unit_len);
+    lift_buf_puts(rows, ",");
+    lift_buf_csv_field(rows, type, type_len);
+    lift_buf_puts(rows, ",");
+    if (value && !json_is_null(value))
+        lift_buf_json_num(rows, json_number_value(value));
+    lift_buf_puts(rows, ",");
+    if (currency && !json_is_null(currency))
+        lift_buf_puts(rows, json_string_value(currency));
+    lift_buf_printf(rows, ",%s,", ts);
+    if ((rc = object_field(it, j, "props", rows)) != LIFT_OK)
+        return rc;
+    lift_buf_puts(rows, "\n");
+    return LIFT_OK;
+}
+
+typedef int (*item_fn)(const lift_ingest *, const item *, json_t *, lift_buf *);
+static int exposure(const lift_ingest *in, const item *it, json_t *j, lift_buf *rows);
+
+/* Checks every item of the body's array and writes their rows, or none at all. */
+static int run(const lift_ingest *in, const char *body, size_t len, const char *name, item_fn one,
+               lift_buf *rows, size_t *n, lift_err *err)
+{
+    json_t *doc, *arr, *j;
+    size_t start = rows->len, i;
+    int rc = batch(body, len, name, in->max_items, &doc, &arr, err);
+    *n = 0;
+    json_array_foreach(rc == LIFT_OK ? arr : NULL, i, j)
+    {
+        item it = {.err = err};
+        snprintf(it.where, sizeof it.where, "%s[%zu]", name, i);
+        if ((rc = one(in, &it, j, rows)) != LIFT_OK)
+            break;
+        ++*n;
+    }
+    json_decref(doc);
+    if (rc == LIFT_OK && rows->failed)
+        rc = lift_err_set(err, LIFT_ENOMEM, "out of memory");
+    if (rc != LIFT_OK) {
+        rows->len = start; /* nothing of a refused batch */
+        *n = 0;
+    }
+    return rc;
+}
+
+int lift_ingest_events(const lift_ingest *in, const char *body, size_t len, lift_buf *rows,
+                       size_t *n, lift_err *err)
+{
+    return run(in, body, len, "events", event, rows, n, err);
+}
+
+void lift_ingest_exposure_row(lift_buf *rows, const char *event_id, const char *unit,
+                              size_t unit_len, const lift_experiment *e, int variant, int64_t ts,
+                              const char *attrs_json, size_t attrs_len)
+{
+    /* liftd writes one of these per logged assignment: no printf on this path. */
+    char t[LIFT_TIME_LEN + 16], digits[12];
+    int n = 0, k = 0;
+    unsigned phase = (unsigned)e->phase;
+    do
+        digits[k++] = (char)('0' + phase % 10);
+    while ((phase /= 10) != 0);
+    t[n++] = ',';
+    while (k)
+        t[n++] = digits[--k];
+    t[n++] = ',';
+    n += (int)lift_time_format(ts, t + n);
+    t[n++] = ',';
+    lift_buf_csv_field(rows, event_id, strlen(event_id));
+    lift_buf_append(rows, ",", 1);
+    lift_buf_csv_field(rows, unit, unit_len);
+    lift_buf_append(rows, ",", 1);
+    lift_buf_csv_field(rows, e->key, e->key_len);
+    lift_buf_append(rows, ",", 1);
+    lift_buf_csv_field(rows, e->variants[variant].key, strlen(e->variants[variant].key));
+    lift_buf_append(rows, t, (size_t)n);
+    if (attrs_json)
+        lift_buf_csv_field(rows, attrs_json, attrs_len);
+    lift_buf_puts(rows, "\n");
+}
+
+static int exposure(const lift_ingest *in, const item *it, json_t *j, lift_buf *rows)
+{
+    static const char *const allowed[] = {"event_id", "unit",  "experiment", "variant",
+                                          "ts",       "attrs", NULL};
+    const char *id, *unit, *exp, *var;
+    size_t id_len, unit_len, exp_len, var_len;
+    char ts[LIFT_TIME_LEN];
+    int rc;
+    if (!json_is_object(j))
+        return bad(it, "", "expected an object");
+    if ((rc = known(it, j, allowed)) != LIFT_OK ||
+        (rc = text(it, j, "event_id", 128, &id, &id_len)) != LIFT_OK ||
+        (rc = text(it, j, "unit", LIFT_UNIT_MAX, &unit, &unit_len)) != LIFT_OK ||
+        (rc = text(it, j, "experiment", 64, &exp, &exp_len)) != LIFT_OK ||
+        (rc = text(it, j, "variant", 64, &var, &var_len)) != LIFT_OK ||
+        (rc = timestamp(it, j, in->now, ts)) != LIFT_OK)
+        return rc;
+    int x = lift_config_find(in->cfg, exp, exp_len);
+    if (x < 0)
+        return bad(it, "experiment", "no such experiment");
+    const lift_experiment *e = &in->cfg->experiments[x];
+    int v = lift_config_variant(e, var, var_len);
+    if (v < 0)
+        return bad(it, "variant", "no such variant in this experiment");
+    lift_buf_csv_field(rows, id, id_len);
+    lift_buf_puts(rows, ",");
+    unit_field(rows, in->pseudo, unit, unit_len);
+    lift_buf_puts(rows, ",");
+    lift_buf_csv_field(rows, e->key, e->key_len);
+    lift_buf_puts(rows, ",");
+    lift_buf_csv_field(rows, e->variants[v].key, var_len);
+    lift_buf_printf(rows, ",%d,%s,", e->phase, ts);
+    if ((rc = object_field(it, j, "attrs", rows)) != LIFT_OK)
+        return rc;
+    lift_buf_puts(rows, "\n");
+    return LIFT_OK;
+}
+
+int lift_ingest_exposures(const lift_ingest *in, const char *body, size_t len, lift_buf *rows,
+                          size_t *n, lift_err *err)
+{
+    return run(in, body, len, "exposures", exposure, rows, n, err);
+}

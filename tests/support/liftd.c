@@ -1,0 +1,156 @@
+/* Test fixture: spawn liftd, wait for it, talk HTTP to it, stop it. */
+#include "liftd.h"
+
+#include <criterion/criterion.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "pgtest.h"
+
+static void sleep_ms(int ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+int liftd_log_has(const liftd_proc *p, const char *text)
+{
+    FILE *f = fopen(p->log, "r");
+    if (!f)
+        return 0;
+    char line[4096];
+    int found = 0;
+    while (!found && fgets(line, sizeof line, f))
+        found = strstr(line, text) != NULL;
+    fclose(f);
+    return found;
+}
+
+/* The port from the "start listen=... port=N" line, or 0 while it is not there. */
+static int started_port(const liftd_proc *p)
+{
+    FILE *f = fopen(p->log, "r");
+    if (!f)
+        return 0;
+    char line[4096];
+    int port = 0;
+    while (!port && fgets(line, sizeof line, f)) {
+        const char *s = strstr(line, "level=info start listen=");
+        const char *at = s ? strstr(s, " port=") : NULL;
+        if (at)
+            port = atoi(at + 6);
+    }
+    fclose(f);
+    return port;
+}
+
+void liftd_start(liftd_proc *p, const char *conninfo, const char *const *args,
+                 const char *const *env)
+{
+    static int serial;
+    const char *tmp = getenv("LIFT_TEST_TMP");
+    if (!p->home[0]) {
+        snprintf(p->home, sizeof p->home, "%s/liftd-%d-%d", tmp && *tmp ? tmp : "/tmp",
+                 (int)getpid(), serial++);
+        mkdir(p->home, 0755);
+    }
+    snprintf(p->conninfo, sizeof p->conninfo, "%s", conninfo);
+    snprintf(p->log, sizeof p->log, "%s/liftd.log", p->home);
+    unlink(p->log);
+    char writer[1200];
+    pgtest_conninfo_as(conninfo, "lift_writer", writer, sizeof writer);
+    const char *argv[32] = {"liftd", "--listen", "127.0.0.1:0", "--db", writer};
+    int n = 5;
+    for (const char *const *a = args; a && *a && n < 30; a++)
+        argv[n++] = *a;
+    argv[n] = NULL;
+    p->pid = fork();
+    cr_assert_geq(p->pid, 0);
+    if (p->pid == 0) {
+        int fd = open(p->log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        dup2(fd, 1);
+        dup2(fd, 2);
+        setenv("LIFT_HOME", p->home, 1);
+        setenv("LIFT_API_KEYS", TEST_KEY, 1);
+        unsetenv("LIFT_DATABASE_URL");
+        for (const char *const *e = env; e && *e; e++) {
+            char name[128];
+            const char *eq = strchr(*e, '=');
+            snprintf(name, sizeof name, "%.*s", (int)(eq - *e), *e);
+            setenv(name, eq + 1, 1);
+        }
+        union {
+            const char **in;
+            char *const *out;
+        } av = {argv};
+        execv(pgtest_bin("liftd"), av.out);
+        _exit(127);
+    }
+    for (int waited = 0; waited < 15000; waited += 20) {
+        if ((p->port = started_port(p)) > 0)
+            break;
+        int st;
+        if (waitpid(p->pid, &st, WNOHANG) == p->pid) {
+            p->pid = 0;
+            cr_assert_fail("liftd exited at start; log %s", p->log);
+        }
+        sleep_ms(20);
+    }
+    cr_assert_gt(p->port, 0, "liftd did not start in 15 s; log %s", p->log);
+    lift_err err;
+    p->http = lift_httpc_open("127.0.0.1", p->port, 15000, &err);
+    cr_assert(p->http, "%s", err.msg);
+}
+
+int liftd_stop(liftd_proc *p, int sig)
+{
+    lift_httpc_close(p->http);
+    p->http = NULL;
+    if (p->pid <= 0)
+        return -1;
+    kill(p->pid, sig);
+    int st = 0;
+    for (int waited = 0; waited < 30000; waited += 10) {
+        if (waitpid(p->pid, &st, WNOHANG) == p->pid) {
+            p->pid = 0;
+            return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+        }
+        sleep_ms(10);
+    }
+    kill(p->pid, SIGKILL);
+    waitpid(p->pid, &st, 0);
+    p->pid = 0;
+    cr_assert_fail("liftd did not exit within 30 s of signal %d", sig);
+    return -1;
+}
+
+int liftd_get(liftd_proc *p, const char *target, lift_httpc_response *r)
+{
+    lift_err err;
+    cr_assert_eq(lift_httpc_request(p->http, "GET", target, NULL, NULL, 0, r, &err), LIFT_OK,
+                 "GET %s: %s", target, err.msg);
+    return r->status;
+}
+
+int liftd_post_with(liftd_proc *p, const char *path, const char *const *headers, const char *body,
+                    size_t len, lift_httpc_response *r)
+{
+    lift_err err;
+    cr_assert_eq(lift_httpc_request(p->http, "POST", path, headers, body, len, r, &err), LIFT_OK,
+                 "POST %s: %s", path, err.msg);
+    return r->status;
+}
+
+int liftd_post(liftd_proc *p, const char *path, const char *body, lift_httpc_response *r)
+{
+    static const char *const h[] = {"Content-Type: application/json",
+                                    "Authorization: Bearer " TEST_KEY, NULL};
+    return liftd_post_with(p, path, h, body, strlen(body), r);
+}

@@ -94,4 +94,29 @@ for db in bench1 bench; do
     stop_liftd
 done
 echo "target: >= 100000 requests/s with p99 <= 2 ms"
+
+echo "== bench/report: liftctl report --format json, 1M shoppers and 5M events, against a bare scan"
+psql -X -q "$admin" -c "CREATE DATABASE benchreport TEMPLATE lift_template" || exit 1
+REPORT_DB="$LIFT_TEST_CONNINFO dbname=benchreport"
+psql -X -q -v ON_ERROR_STOP=1 "$REPORT_DB" -f "$HERE/report-data.sql" >/dev/null || exit 1
+psql -X -q "$REPORT_DB" -c "VACUUM ANALYZE lift.exposures" -c "VACUUM ANALYZE lift.events" || exit 1
+ms() { echo $(($(date +%s%N) / 1000000)); }
+for i in 1 2 3; do
+    t=$(ms)
+    psql -X -q -At "$REPORT_DB" -c "SELECT (SELECT count(*) FROM lift.exposures), count(*), sum(value)
+                                    FROM lift.events" >/dev/null || status=1
+    scan=$(($(ms) - t))
+    t=$(ms)
+    LIFT_DATABASE_URL="$REPORT_DB" "$BUILD/liftctl" report bigexp --format json \
+        --as-of 2026-06-01 --out "$LIFT_TEST_TMP/bigexp.json" 2>"$LIFT_TEST_TMP/report.err" ||
+        { cat "$LIFT_TEST_TMP/report.err" >&2; status=1; }
+    report=$(($(ms) - t))
+    echo "  run $i: bare scan $scan ms  report $report ms"
+done >"$LIFT_TEST_TMP/report-runs"
+cat "$LIFT_TEST_TMP/report-runs"
+scan=$(awk '{print $5}' "$LIFT_TEST_TMP/report-runs" | sort -n | sed -n 2p)
+report=$(awk '{print $8}' "$LIFT_TEST_TMP/report-runs" | sort -n | sed -n 2p)
+awk -v s="$scan" -v r="$report" 'BEGIN {
+    printf "median: bare scan %d ms, report %d ms = %.1fx the scan\n", s, r, r / s }'
+echo "target: <= 2x the bare scan"
 exit $status

@@ -18,6 +18,7 @@ static const struct {
     {"assign", cmd_assign, "assign --unit U [--attr k=v]...     which variants a shopper gets"},
     {"stats", cmd_stats, "stats [FILE|-]                      the stats engine as a JSON filter"},
     {"power", cmd_power, "power --baseline P --mde D ...      sample size and duration"},
+    {"report", cmd_report, "report EXPERIMENT [--format ...]    lift report (html, md, json, csv)"},
 };
 
 static void usage(FILE *f)

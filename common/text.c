@@ -371,12 +371,18 @@ int lift_time_parse(const char *s, size_t n, int64_t *usec)
     if (i < n && (s[i] == 'Z' || s[i] == 'z')) {
         i++;
     } else if (i < n && (s[i] == '+' || s[i] == '-')) {
-        int oh, om;
-        if (!digits(s, n, i + 1, 2, &oh) || i + 3 >= n || s[i + 3] != ':' ||
-            !digits(s, n, i + 4, 2, &om) || oh > 23 || om > 59)
+        /* +HH:MM, or +HH as PostgreSQL prints whole-hour offsets. */
+        int oh, om = 0;
+        if (!digits(s, n, i + 1, 2, &oh) || oh > 23)
             return -1;
+        size_t end = i + 3;
+        if (end < n) {
+            if (s[end] != ':' || !digits(s, n, end + 1, 2, &om) || om > 59)
+                return -1;
+            end += 3;
+        }
         offset = (s[i] == '-' ? -1 : 1) * (oh * 3600 + om * 60);
-        i += 6;
+        i = end;
     } else {
         return -1;
     }

@@ -72,7 +72,8 @@ void lift_jw_null(lift_jw *w);
 void lift_jw_raw(lift_jw *w, const char *json, size_t n); /* already-encoded JSON */
 
 /* Parses an RFC 3339 timestamp ("2026-11-21T10:00:00.5+01:00"; 'Z' or an offset required,
- * a space may replace 'T') into microseconds since the Unix epoch. Years 1900..9999.
+ * a space may replace 'T', and "+01" stands for "+01:00" as PostgreSQL prints it) into
+ * microseconds since the Unix epoch. Years 1900..9999.
  * Returns 0, or -1 when s[0..n) is not such a timestamp. */
 int lift_time_parse(const char *s, size_t n, int64_t *usec);
 

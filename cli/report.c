@@ -1,0 +1,164 @@
+/* liftctl report: an experiment's lift report as HTML, Markdown, JSON or CSV. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cli.h"
+#include "lift/report.h"
+
+static const char USAGE[] =
+    "usage: liftctl report EXPERIMENT [--format html|md|json|csv] [--out PATH|-]\n"
+    "                      [--segment ATTR]... [--as-of TIME] [--alpha A]\n"
+    "                      [--correction none|holm|bh] [--sequential [N*]] [--cuped on|off]\n"
+    "Writes the experiment's lift report, by default HTML to reports/out/EXPERIMENT.html\n"
+    "(other formats: reports/out/EXPERIMENT.md, .json, .csv). Defaults: alpha 0.05, Benjamini-\n"
+    "Hochberg over metrics x variants x segments, CUPED where a metric has a pre-period,\n"
+    "as of now (shoppers whose metric window has not ended are left out, and counted).\n";
+
+#define MAX_SEGMENTS 16
+
+static bool attr_ok(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > 64)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-", s[i]))
+            return false;
+    return true;
+}
+
+/* RFC 3339, or a date (midnight UTC). */
+static bool parse_time(const char *s, int64_t *t)
+{
+    char tmp[40];
+    if (strlen(s) == 10) {
+        snprintf(tmp, sizeof tmp, "%sT00:00:00Z", s);
+        s = tmp;
+    }
+    return lift_time_parse(s, strlen(s), t) == 0;
+}
+
+static int write_out(const char *path, const lift_buf *b)
+{
+    if (!strcmp(path, "-"))
+        return fwrite(b->data, 1, b->len, stdout) == b->len ? CLI_OK : CLI_FAIL;
+    char dir[1024];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (slash) {
+        *slash = '\0';
+        for (char *p = dir + 1; *p; p++)
+            if (*p == '/') {
+                *p = '\0';
+                mkdir(dir, 0755);
+                *p = '/';
+            }
+        mkdir(dir, 0755);
+    }
+    FILE *f = fopen(path, "wb");
+    if (!f)
+        return cli_fail(CLI_FAIL, "report", "cannot write %s: %s", path, strerror(errno));
+    bool ok = fwrite(b->data, 1, b->len, f) == b->len;
+    ok = fclose(f) == 0 && ok;
+    if (!ok)
+        return cli_fail(CLI_FAIL, "report", "cannot write %s", path);
+    fprintf(stderr, "wrote %s\n", path);
+    return CLI_OK;
+}
+
+int cmd_report(int argc, char **argv)
+{
+    static const char *const exts[] = {"html", "md", "json", "csv"};
+    lift_report_opts o = {.alpha = 0.05, .correction = LIFT_CORRECT_BH, .tuning = 5000,
+                          .cuped = true};
+    const char *segments[MAX_SEGMENTS], *out = NULL;
+    int format = LIFT_REPORT_HTML;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        bool takes = true;
+        if (!strcmp(a, "--help")) {
+            fputs(USAGE, stdout);
+            return CLI_OK;
+        } else if (!strcmp(a, "--format") && v) {
+            if ((format = lift_report_format_parse(v)) < 0)
+                return cli_fail(CLI_USAGE, "report", "--format: '%s' is not html, md, json or csv",
+                                v);
+        } else if (!strcmp(a, "--out") && v) {
+            out = v;
+        } else if (!strcmp(a, "--segment") && v) {
+            if (!attr_ok(v) || o.nsegments == MAX_SEGMENTS)
+                return cli_fail(CLI_USAGE, "report",
+                                "--segment: '%s' is not an attribute name (letters, digits, "
+                                "'_', '.', '-'; at most %d)",
+                                v, MAX_SEGMENTS);
+            segments[o.nsegments++] = v;
+        } else if (!strcmp(a, "--as-of") && v) {
+            if (!parse_time(v, &o.as_of))
+                return cli_fail(CLI_USAGE, "report",
+                                "--as-of: '%s' is not a date or RFC 3339 time", v);
+        } else if (!strcmp(a, "--alpha") && v) {
+            if (!cli_parse_double(v, &o.alpha) || !(o.alpha > 0 && o.alpha < 1))
+                return cli_fail(CLI_USAGE, "report", "--alpha: '%s' is not between 0 and 1", v);
+        } else if (!strcmp(a, "--correction") && v) {
+            static const char *const names[] = {"none", "holm", "bh"};
+            int c = -1;
+            for (int k = 0; k < 3; k++)
+                if (!strcmp(v, names[k]))
+                    c = k;
+            if (c < 0)
+                return cli_fail(CLI_USAGE, "report", "--correction: '%s' is not none, holm or bh",
+                                v);
+            o.correction = (lift_correction)c;
+        } else if (!strcmp(a, "--cuped") && v) {
+            if (strcmp(v, "on") && strcmp(v, "off"))
+                return cli_fail(CLI_USAGE, "report", "--cuped: '%s' is not on or off", v);
+            o.cuped = !strcmp(v, "on");
+        } else if (!strcmp(a, "--sequential")) {
+            o.sequential = true;
+            takes = v && cli_parse_double(v, &o.tuning); /* the N* is optional */
+            if (takes && !(o.tuning > 0))
+                return cli_fail(CLI_USAGE, "report", "--sequential: N* must be positive");
+        } else if (a[0] != '-' && !o.experiment) {
+            o.experiment = a;
+            takes = false;
+        } else {
+            fputs(USAGE, stderr);
+            return CLI_USAGE;
+        }
+        if (takes)
+            i++;
+    }
+    if (!o.experiment) {
+        fputs(USAGE, stderr);
+        return CLI_USAGE;
+    }
+    o.segments = segments;
+    char path[1024];
+    if (!out) {
+        snprintf(path, sizeof path, "reports/out/%s.%s", o.experiment, exts[format]);
+        out = path;
+    }
+    lift_db *db = cli_connect();
+    if (!db)
+        return CLI_FAIL;
+    lift_report *r;
+    lift_err err;
+    int rc = lift_report_build(db, &o, &r, &err);
+    lift_db_close(db);
+    if (rc != LIFT_OK)
+        return cli_fail(rc == LIFT_ENOTFOUND || rc == LIFT_EINVAL ? CLI_USAGE : CLI_FAIL,
+                        "report", "%s", err.msg);
+    lift_buf b;
+    lift_buf_init(&b);
+    rc = lift_report_render(r, (lift_report_format)format, &b, &err);
+    lift_report_free(r);
+    if (rc == LIFT_OK)
+        rc = write_out(out, &b);
+    else
+        rc = cli_fail(CLI_FAIL, "report", "%s", err.msg);
+    lift_buf_fini(&b);
+    return rc;
+}

@@ -1,0 +1,62 @@
+/* Lift reports: from the raw exposures and events of one experiment to a report that says,
+ * in plain words and in pictures, whether personalization lifted each metric, by how much
+ * and how sure we are. HTML (self-contained, inline SVG plots), Markdown, JSON and CSV.
+ *
+ * The JSON report's fields (every one always present; null where not applicable):
+ *   report_version, generated_at, as_of,
+ *   experiment {key, name, hypothesis, status, kind, phase, primary_metric, target_mde,
+ *     target_power, variants [{key, weight, control, units}]},
+ *   settings {alpha, correction, sequential, prior, cuped, segments},
+ *   exposure {first, last, days_run, units, mixed_excluded},
+ *   srm {chi2, df, p_value, flag} | null,
+ *   verdicts [{variant, metric, outcome, text}],
+ *   power {metric, baseline, planned_per_variant, observed_per_variant (min), reached_sample,
+ *     days_run, whole_weeks_run, reached_duration, underpowered},
+ *   metrics [{key, name, description, type, direction, guardrail, window_days, cap,
+ *     cuped_pre_days, immature_excluded, results [<liftctl stats result>]}],
+ *   segments [{attribute, value, results [<liftctl stats result>]}],
+ *   series {primary_metric, days [{day, units [per variant], relative [{variant, estimate,
+ *     lo, hi}]}]}
+ * where <liftctl stats result> is the object of shared/DESIGN.md (liftctl stats). */
+#ifndef LIFT_REPORT_H
+#define LIFT_REPORT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "lift/db.h"
+#include "lift/err.h"
+#include "lift/stats.h"
+#include "lift/text.h"
+
+typedef enum { LIFT_REPORT_HTML, LIFT_REPORT_MD, LIFT_REPORT_JSON, LIFT_REPORT_CSV } lift_report_format;
+
+typedef struct lift_report_opts {
+    const char *experiment;
+    int64_t as_of; /* microseconds since the epoch; windows must have elapsed by then */
+    double alpha;
+    lift_correction correction; /* over metrics x treatments x segments */
+    bool sequential;
+    double tuning;               /* N* */
+    bool cuped;                  /* where the metric defines a pre-period */
+    const char *const *segments; /* request attributes to break results down by */
+    size_t nsegments;
+} lift_report_opts;
+
+typedef struct lift_report lift_report;
+
+/* Reads the experiment's config and computes its statistics (the sums inside PostgreSQL,
+ * one pass; the inference here). LIFT_ENOTFOUND for an unknown experiment; LIFT_EINVAL for
+ * bad options. The caller frees with lift_report_free(). */
+int lift_report_build(lift_db *db, const lift_report_opts *opts, lift_report **out,
+                      lift_err *err);
+void lift_report_free(lift_report *r); /* NULL is a no-op */
+
+/* Appends the report in the given format. */
+int lift_report_render(const lift_report *r, lift_report_format format, lift_buf *out,
+                       lift_err *err);
+
+/* Parses "html", "md", "json" or "csv"; -1 otherwise. */
+int lift_report_format_parse(const char *name);
+
+#endif

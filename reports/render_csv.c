@@ -1,0 +1,56 @@
+/* The CSV report: one row per metric x treatment x segment (the whole experiment first). */
+#include <math.h>
+#include <string.h>
+
+#include "model.h"
+
+static void field(lift_buf *b, const char *s)
+{
+    lift_buf_csv_field(b, s, strlen(s));
+    lift_buf_puts(b, ",");
+}
+
+static void number(lift_buf *b, double x, bool last)
+{
+    if (isfinite(x))
+        lift_buf_json_num(b, x);
+    lift_buf_puts(b, last ? "\n" : ",");
+}
+
+static void row(lift_buf *b, const lift_report *r, size_t m, int s, int v)
+{
+    const lift_result *res = rpt_result(r, m, s, v);
+    const lift_comparison *c = &res->cmp;
+    static const char *const kinds[] = {"proportion", "mean", "ratio"};
+    field(b, r->metrics[m].key);
+    field(b, s < 0 ? "" : r->segments[s].attr);
+    field(b, s < 0 ? "" : r->segments[s].value);
+    field(b, r->variants[v]);
+    field(b, kinds[r->metrics[m].kind]);
+    field(b, lift_test_status_name(c->status));
+    number(b, c->control.n, false);
+    number(b, c->control.n > 0 ? c->control.mean : (double)NAN, false);
+    number(b, c->treatment.n, false);
+    number(b, c->treatment.n > 0 ? c->treatment.mean : (double)NAN, false);
+    const lift_estimate *e[] = {&c->abs, &c->rel};
+    for (int k = 0; k < 2; k++) {
+        number(b, e[k]->valid ? e[k]->estimate : (double)NAN, false);
+        number(b, e[k]->valid ? e[k]->lo : (double)NAN, false);
+        number(b, e[k]->valid ? e[k]->hi : (double)NAN, false);
+    }
+    number(b, c->rel.valid ? c->rel.p_value : (double)NAN, false);
+    number(b, res->p_adjusted, false);
+    lift_buf_puts(b, res->significant ? "true\n" : "false\n");
+}
+
+void rpt_render_csv(const lift_report *r, lift_buf *out)
+{
+    lift_buf_puts(out, "metric,segment_attribute,segment_value,variant,type,status,control_n,"
+                       "control_mean,treatment_n,treatment_mean,absolute,absolute_lo,"
+                       "absolute_hi,relative,relative_lo,relative_hi,p_value,p_value_adjusted,"
+                       "significant\n");
+    for (int s = -1; s < (int)r->nsegments; s++)
+        for (size_t m = 0; m < r->nmetrics; m++)
+            for (int v = 1; v < r->nvariants; v++)
+                row(out, r, m, s, v);
+}

@@ -30,6 +30,7 @@ STATS_OBJ  := $(patsubst %.c,$(BUILD)/%.o,$(wildcard stats/*.c))
 SERVER_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(filter-out server/main.c,$(wildcard server/*.c))) \
               $(BUILD)/gen/sqlfiles.o
 REPORT_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard reports/*.c))
+SIM_OBJ    := $(patsubst %.c,$(BUILD)/%.o,$(wildcard sim/*.c))
 CLI_OBJ    := $(patsubst %.c,$(BUILD)/%.o,$(wildcard cli/*.c))
 SUPPORT_OBJ:= $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/support/*.c))
 TESTS      := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/test_*.c))
@@ -37,8 +38,8 @@ BENCHES    := $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
 SQL_FILES  := $(sort $(wildcard sql/migrations/*.sql sql/analysis/*.sql))
 
 # Link order: higher layers first.
-CORE_LIBS := $(BUILD)/libliftreport.a $(BUILD)/libliftserver.a $(BUILD)/libliftstats.a \
-             $(BUILD)/libliftcommon.a
+CORE_LIBS := $(BUILD)/libliftreport.a $(BUILD)/libliftsim.a $(BUILD)/libliftserver.a \
+             $(BUILD)/libliftstats.a $(BUILD)/libliftcommon.a
 
 .PHONY: all deps build-all build-tests test sanitize bench demo clean format format-check
 .DEFAULT_GOAL := all
@@ -100,6 +101,7 @@ $(BUILD)/libliftcommon.a: $(COMMON_OBJ)
 $(BUILD)/libliftstats.a: $(STATS_OBJ)
 $(BUILD)/libliftserver.a: $(SERVER_OBJ)
 $(BUILD)/libliftreport.a: $(REPORT_OBJ)
+$(BUILD)/libliftsim.a: $(SIM_OBJ)
 $(BUILD)/lib%.a:
 	@rm -f $@
 	$(Q)$(AR) rcs $@ $^

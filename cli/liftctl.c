@@ -18,7 +18,10 @@ static const struct {
     {"assign", cmd_assign, "assign --unit U [--attr k=v]...     which variants a shopper gets"},
     {"stats", cmd_stats, "stats [FILE|-]                      the stats engine as a JSON filter"},
     {"power", cmd_power, "power --baseline P --mde D ...      sample size and duration"},
+    {"apply", cmd_apply, "apply FILE.sql...                   apply experiment config files"},
     {"report", cmd_report, "report EXPERIMENT [--format ...]    lift report (html, md, json, csv)"},
+    {"simulate", cmd_simulate,
+     "simulate --experiment K ...         storefront traffic through liftd"},
 };
 
 static void usage(FILE *f)

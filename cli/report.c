@@ -9,12 +9,13 @@
 #include "lift/report.h"
 
 static const char USAGE[] =
-    "usage: liftctl report EXPERIMENT [--format html|md|json|csv] [--out PATH|-]\n"
+    "usage: liftctl report EXPERIMENT [--format html|md|json|csv|text] [--out PATH|-]\n"
     "                      [--segment ATTR]... [--as-of TIME] [--alpha A]\n"
     "                      [--correction none|holm|bh] [--sequential [N*]] [--cuped on|off]\n"
     "Writes the experiment's lift report, by default HTML to reports/out/EXPERIMENT.html\n"
-    "(other formats: reports/out/EXPERIMENT.md, .json, .csv). Defaults: alpha 0.05, Benjamini-\n"
-    "Hochberg over metrics x variants x segments, CUPED where a metric has a pre-period,\n"
+    "(or .md, .json, .csv; text is a terminal summary, to standard output). Defaults:\n"
+    "alpha 0.05, Benjamini-Hochberg over metrics x variants x segments, CUPED where a\n"
+    "metric has a pre-period,\n"
     "as of now (shoppers whose metric window has not ended are left out, and counted).\n";
 
 #define MAX_SEGMENTS 16
@@ -71,9 +72,9 @@ static int write_out(const char *path, const lift_buf *b)
 
 int cmd_report(int argc, char **argv)
 {
-    static const char *const exts[] = {"html", "md", "json", "csv"};
-    lift_report_opts o = {.alpha = 0.05, .correction = LIFT_CORRECT_BH, .tuning = 5000,
-                          .cuped = true};
+    static const char *const exts[] = {"html", "md", "json", "csv", "txt"};
+    lift_report_opts o = {
+        .alpha = 0.05, .correction = LIFT_CORRECT_BH, .tuning = 5000, .cuped = true};
     const char *segments[MAX_SEGMENTS], *out = NULL;
     int format = LIFT_REPORT_HTML;
     for (int i = 1; i < argc; i++) {
@@ -84,8 +85,8 @@ int cmd_report(int argc, char **argv)
             return CLI_OK;
         } else if (!strcmp(a, "--format") && v) {
             if ((format = lift_report_format_parse(v)) < 0)
-                return cli_fail(CLI_USAGE, "report", "--format: '%s' is not html, md, json or csv",
-                                v);
+                return cli_fail(CLI_USAGE, "report",
+                                "--format: '%s' is not html, md, json, csv or text", v);
         } else if (!strcmp(a, "--out") && v) {
             out = v;
         } else if (!strcmp(a, "--segment") && v) {
@@ -97,8 +98,8 @@ int cmd_report(int argc, char **argv)
             segments[o.nsegments++] = v;
         } else if (!strcmp(a, "--as-of") && v) {
             if (!parse_time(v, &o.as_of))
-                return cli_fail(CLI_USAGE, "report",
-                                "--as-of: '%s' is not a date or RFC 3339 time", v);
+                return cli_fail(CLI_USAGE, "report", "--as-of: '%s' is not a date or RFC 3339 time",
+                                v);
         } else if (!strcmp(a, "--alpha") && v) {
             if (!cli_parse_double(v, &o.alpha) || !(o.alpha > 0 && o.alpha < 1))
                 return cli_fail(CLI_USAGE, "report", "--alpha: '%s' is not between 0 and 1", v);
@@ -137,6 +138,8 @@ int cmd_report(int argc, char **argv)
     }
     o.segments = segments;
     char path[1024];
+    if (!out && format == LIFT_REPORT_TEXT)
+        out = "-";
     if (!out) {
         snprintf(path, sizeof path, "reports/out/%s.%s", o.experiment, exts[format]);
         out = path;
@@ -149,8 +152,8 @@ int cmd_report(int argc, char **argv)
     int rc = lift_report_build(db, &o, &r, &err);
     lift_db_close(db);
     if (rc != LIFT_OK)
-        return cli_fail(rc == LIFT_ENOTFOUND || rc == LIFT_EINVAL ? CLI_USAGE : CLI_FAIL,
-                        "report", "%s", err.msg);
+        return cli_fail(rc == LIFT_ENOTFOUND || rc == LIFT_EINVAL ? CLI_USAGE : CLI_FAIL, "report",
+                        "%s", err.msg);
     lift_buf b;
     lift_buf_init(&b);
     rc = lift_report_render(r, (lift_report_format)format, &b, &err);

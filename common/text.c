@@ -316,6 +316,24 @@ void lift_jw_raw(lift_jw *w, const char *json, size_t n)
     lift_buf_append(w->b, json, n);
 }
 
+void lift_jw_time(lift_jw *w, int64_t usec)
+{
+    char s[LIFT_TIME_LEN];
+    lift_jw_strn(w, s, lift_time_format(usec, s));
+}
+
+void lift_jw_key_str(lift_jw *w, const char *key, const char *s)
+{
+    lift_jw_key(w, key);
+    lift_jw_str(w, s);
+}
+
+void lift_jw_key_num(lift_jw *w, const char *key, double x)
+{
+    lift_jw_key(w, key);
+    lift_jw_num(w, x);
+}
+
 /* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant, "days_from_civil"). */
 static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
 {

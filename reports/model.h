@@ -21,10 +21,10 @@ typedef struct rpt_segment {
 } rpt_segment;
 
 typedef struct rpt_day {
-    int64_t day;         /* midnight UTC, microseconds since the epoch */
-    long *units;         /* per variant: shoppers first exposed that day */
-    lift_suff *primary;  /* per variant: the primary metric's sums for those shoppers */
-    lift_estimate *rel;  /* per treatment (index 1..): cumulative relative lift to this day */
+    int64_t day;        /* midnight UTC, microseconds since the epoch */
+    long *units;        /* per variant: shoppers first exposed that day */
+    lift_suff *primary; /* per variant: the primary metric's sums for those shoppers */
+    lift_estimate *rel; /* per treatment (index 1..): cumulative relative lift to this day */
 } rpt_day;
 
 /* What the verdict of one treatment on the primary metric is. */
@@ -111,5 +111,6 @@ void rpt_render_json(const lift_report *r, lift_buf *out);
 void rpt_render_csv(const lift_report *r, lift_buf *out);
 void rpt_render_md(const lift_report *r, lift_buf *out);
 void rpt_render_html(const lift_report *r, lift_buf *out);
+void rpt_render_text(const lift_report *r, lift_buf *out);
 
 #endif

@@ -8,8 +8,8 @@
 #include "model.h"
 #include "svg.h"
 
-static const char *const colors[] = {"#6b7280", "#2563eb", "#d97706", "#7c3aed", "#059669",
-                                     "#db2777"};
+static const char *const colors[] = {"#6b7280", "#2563eb", "#d97706",
+                                     "#7c3aed", "#059669", "#db2777"};
 #define COLOR(v) colors[(v) % (int)(sizeof colors / sizeof *colors)]
 
 static const char CSS[] =
@@ -134,8 +134,9 @@ static void forest(lift_buf *b, const lift_report *r)
     double pad = (hi - lo) * 0.08 + 1e-3;
     svg_scale x = {lo - pad, hi + pad, L, W - R};
     double H = TOP + ROW * (double)rows + 30;
-    lift_buf_printf(b, "<svg viewBox=\"0 0 %.0f %.0f\" width=\"%.0f\" role=\"img\">"
-                       "<title>Relative lift with %.0f%% confidence intervals</title>",
+    lift_buf_printf(b,
+                    "<svg viewBox=\"0 0 %.0f %.0f\" width=\"%.0f\" role=\"img\">"
+                    "<title>Relative lift with %.0f%% confidence intervals</title>",
                     W, H, W, 100 * (1 - r->opts.alpha));
     svg_text(b, L, 16, "title", "start", "Relative lift by metric (bars: confidence intervals)");
     double ticks[12];
@@ -149,8 +150,8 @@ static void forest(lift_buf *b, const lift_report *r)
         svg_text(b, px, H - 8, "", "middle", label);
     }
     double zx = svg_at(&x, 0);
-    lift_buf_printf(b, "<line class=\"zero\" x1=\"%.1f\" x2=\"%.1f\" y1=\"%.0f\" y2=\"%.0f\"/>",
-                    zx, zx, TOP - 6, H - 24);
+    lift_buf_printf(b, "<line class=\"zero\" x1=\"%.1f\" x2=\"%.1f\" y1=\"%.0f\" y2=\"%.0f\"/>", zx,
+                    zx, TOP - 6, H - 24);
     size_t i = 0;
     for (size_t m = 0; m < r->nmetrics; m++)
         for (int v = 1; v < r->nvariants; v++, i++) {
@@ -198,10 +199,11 @@ static void cumulative(lift_buf *b, const lift_report *r)
     double pad = (hi - lo) * 0.1 + 1e-3;
     svg_scale x = {0, r->ndays > 1 ? (double)r->ndays - 1 : 1, L, W - R};
     svg_scale y = {lo - pad, hi + pad, H - B, T};
-    lift_buf_printf(b, "<svg viewBox=\"0 0 %.0f %.0f\" width=\"%.0f\" role=\"img\"><title>"
-                       "Cumulative relative lift of the primary metric</title>"
-                       "<defs><clipPath id=\"plot\"><rect x=\"%.0f\" y=\"%.0f\" width=\"%.0f\" "
-                       "height=\"%.0f\"/></clipPath></defs>",
+    lift_buf_printf(b,
+                    "<svg viewBox=\"0 0 %.0f %.0f\" width=\"%.0f\" role=\"img\"><title>"
+                    "Cumulative relative lift of the primary metric</title>"
+                    "<defs><clipPath id=\"plot\"><rect x=\"%.0f\" y=\"%.0f\" width=\"%.0f\" "
+                    "height=\"%.0f\"/></clipPath></defs>",
                     W, H, W, L, T, W - L - R, H - T - B);
     char title[200];
     snprintf(title, sizeof title, "Cumulative relative lift in %s, by day of first exposure",
@@ -223,8 +225,9 @@ static void cumulative(lift_buf *b, const lift_report *r)
             if (r->days[d].rel[v].valid)
                 lift_buf_printf(b, "%.1f,%.1f ", svg_at(&x, (double)d),
                                 svg_at(&y, r->days[d].rel[v].lo));
-        lift_buf_printf(b, "\"/><polyline fill=\"none\" stroke=\"%s\" stroke-width=\"2\" "
-                           "points=\"",
+        lift_buf_printf(b,
+                        "\"/><polyline fill=\"none\" stroke=\"%s\" stroke-width=\"2\" "
+                        "points=\"",
                         COLOR(v));
         for (size_t d = 0; d < r->ndays; d++)
             if (r->days[d].rel[v].valid)
@@ -246,8 +249,9 @@ static void daily(lift_buf *b, const lift_report *r)
             hi = fmax(hi, (double)r->days[d].units[v]);
     svg_scale x = {0, r->ndays > 1 ? (double)r->ndays - 1 : 1, L, W - R};
     svg_scale y = {0, hi * 1.08, H - B, T};
-    lift_buf_printf(b, "<svg viewBox=\"0 0 %.0f %.0f\" width=\"%.0f\" role=\"img\"><title>Daily "
-                       "exposures per variant</title>",
+    lift_buf_printf(b,
+                    "<svg viewBox=\"0 0 %.0f %.0f\" width=\"%.0f\" role=\"img\"><title>Daily "
+                    "exposures per variant</title>",
                     W, H, W);
     svg_text(b, L, 16, "title", "start", "Shoppers first exposed per day");
     y_axis(b, &y, L, W - R, false);
@@ -322,7 +326,7 @@ void rpt_render_html(const lift_report *r, lift_buf *out)
     for (size_t m = 0; m < r->nmetrics; m++) {
         lift_buf_puts(out, "<h3>");
         esc(out, r->metrics[m].name);
-        lift_buf_puts(out, m == 0                        ? " <small>(primary)</small>"
+        lift_buf_puts(out, m == 0                    ? " <small>(primary)</small>"
                            : r->metrics[m].guardrail ? " <small>(guardrail)</small>"
                                                      : "");
         lift_buf_puts(out, "</h3><div class=\"sub\">");

@@ -5,53 +5,39 @@
 #include "lift/statsjson.h"
 #include "model.h"
 
-static void key_num(lift_jw *w, const char *key, double x)
-{
-    lift_jw_key(w, key);
-    lift_jw_num(w, x);
-}
-
-static void key_str(lift_jw *w, const char *key, const char *s)
-{
-    lift_jw_key(w, key);
-    lift_jw_str(w, s);
-}
-
+/* A time, or null when unknown (0). */
 static void key_time(lift_jw *w, const char *key, int64_t t)
 {
-    char s[LIFT_TIME_LEN];
     lift_jw_key(w, key);
-    if (!t) {
+    if (t)
+        lift_jw_time(w, t);
+    else
         lift_jw_null(w);
-        return;
-    }
-    lift_time_format(t, s);
-    lift_jw_str(w, s);
 }
 
 static void experiment(lift_jw *w, const lift_report *r)
 {
     lift_jw_key(w, "experiment");
     lift_jw_obj(w);
-    key_str(w, "key", r->key);
-    key_str(w, "name", r->name);
-    key_str(w, "hypothesis", r->hypothesis);
-    key_str(w, "status", r->status);
-    key_str(w, "kind", r->kind);
+    lift_jw_key_str(w, "key", r->key);
+    lift_jw_key_str(w, "name", r->name);
+    lift_jw_key_str(w, "hypothesis", r->hypothesis);
+    lift_jw_key_str(w, "status", r->status);
+    lift_jw_key_str(w, "kind", r->kind);
     lift_jw_key(w, "phase");
     lift_jw_int(w, r->phase);
-    key_str(w, "primary_metric", r->primary);
-    key_num(w, "target_mde", r->target_mde);
-    key_num(w, "target_power", r->target_power);
+    lift_jw_key_str(w, "primary_metric", r->primary);
+    lift_jw_key_num(w, "target_mde", r->target_mde);
+    lift_jw_key_num(w, "target_power", r->target_power);
     lift_jw_key(w, "variants");
     lift_jw_arr(w);
     for (int v = 0; v < r->nvariants; v++) {
         lift_jw_obj(w);
-        key_str(w, "key", r->variants[v]);
-        key_num(w, "weight", r->weights[v]);
+        lift_jw_key_str(w, "key", r->variants[v]);
+        lift_jw_key_num(w, "weight", r->weights[v]);
         lift_jw_key(w, "control");
         lift_jw_bool(w, v == 0);
-        key_num(w, "units", r->units[v]);
+        lift_jw_key_num(w, "units", r->units[v]);
         lift_jw_end(w);
     }
     lift_jw_end(w);
@@ -62,17 +48,17 @@ static void settings(lift_jw *w, const lift_report *r)
 {
     lift_jw_key(w, "settings");
     lift_jw_obj(w);
-    key_num(w, "alpha", r->opts.alpha);
-    key_str(w, "correction", lift_correction_name(r->opts.correction));
+    lift_jw_key_num(w, "alpha", r->opts.alpha);
+    lift_jw_key_str(w, "correction", lift_correction_name(r->opts.correction));
     lift_jw_key(w, "sequential");
     if (r->opts.sequential) {
         lift_jw_obj(w);
-        key_num(w, "tuning", r->opts.tuning);
+        lift_jw_key_num(w, "tuning", r->opts.tuning);
         lift_jw_end(w);
     } else {
         lift_jw_null(w);
     }
-    key_str(w, "prior", "flat");
+    lift_jw_key_str(w, "prior", "flat");
     lift_jw_key(w, "cuped");
     lift_jw_bool(w, r->opts.cuped);
     lift_jw_key(w, "segments");
@@ -101,16 +87,16 @@ static void metrics(lift_jw *w, const lift_report *r)
     for (size_t m = 0; m < r->nmetrics; m++) {
         const rpt_metric *x = &r->metrics[m];
         lift_jw_obj(w);
-        key_str(w, "key", x->key);
-        key_str(w, "name", x->name);
-        key_str(w, "description", x->description);
-        key_str(w, "type", kinds[x->kind]);
-        key_str(w, "direction", x->lower_is_better ? "lower" : "higher");
+        lift_jw_key_str(w, "key", x->key);
+        lift_jw_key_str(w, "name", x->name);
+        lift_jw_key_str(w, "description", x->description);
+        lift_jw_key_str(w, "type", kinds[x->kind]);
+        lift_jw_key_str(w, "direction", x->lower_is_better ? "lower" : "higher");
         lift_jw_key(w, "guardrail");
         lift_jw_bool(w, x->guardrail);
-        key_num(w, "window_days", x->window_days);
-        key_num(w, "cap", x->cap);
-        key_num(w, "cuped_pre_days", r->opts.cuped ? x->pre_days : (double)NAN);
+        lift_jw_key_num(w, "window_days", x->window_days);
+        lift_jw_key_num(w, "cap", x->cap);
+        lift_jw_key_num(w, "cuped_pre_days", r->opts.cuped ? x->pre_days : (double)NAN);
         lift_jw_key(w, "immature_excluded");
         lift_jw_int(w, x->immature);
         results(w, r, m, -1);
@@ -125,8 +111,8 @@ static void segments(lift_jw *w, const lift_report *r)
     lift_jw_arr(w);
     for (size_t s = 0; s < r->nsegments; s++) {
         lift_jw_obj(w);
-        key_str(w, "attribute", r->segments[s].attr);
-        key_str(w, "value", r->segments[s].value);
+        lift_jw_key_str(w, "attribute", r->segments[s].attr);
+        lift_jw_key_str(w, "value", r->segments[s].value);
         lift_jw_key(w, "results");
         lift_jw_arr(w);
         for (size_t m = 0; m < r->nmetrics; m++)
@@ -143,7 +129,7 @@ static void series(lift_jw *w, const lift_report *r)
 {
     lift_jw_key(w, "series");
     lift_jw_obj(w);
-    key_str(w, "primary_metric", r->metrics[0].key);
+    lift_jw_key_str(w, "primary_metric", r->metrics[0].key);
     lift_jw_key(w, "days");
     lift_jw_arr(w);
     for (size_t d = 0; d < r->ndays; d++) {
@@ -151,7 +137,7 @@ static void series(lift_jw *w, const lift_report *r)
         lift_time_format(r->days[d].day, day);
         day[10] = '\0';
         lift_jw_obj(w);
-        key_str(w, "day", day);
+        lift_jw_key_str(w, "day", day);
         lift_jw_key(w, "units");
         lift_jw_arr(w);
         for (int v = 0; v < r->nvariants; v++)
@@ -162,10 +148,10 @@ static void series(lift_jw *w, const lift_report *r)
         for (int v = 1; v < r->nvariants; v++) {
             const lift_estimate *e = &r->days[d].rel[v];
             lift_jw_obj(w);
-            key_str(w, "variant", r->variants[v]);
-            key_num(w, "estimate", e->valid ? e->estimate : (double)NAN);
-            key_num(w, "lo", e->valid ? e->lo : (double)NAN);
-            key_num(w, "hi", e->valid ? e->hi : (double)NAN);
+            lift_jw_key_str(w, "variant", r->variants[v]);
+            lift_jw_key_num(w, "estimate", e->valid ? e->estimate : (double)NAN);
+            lift_jw_key_num(w, "lo", e->valid ? e->lo : (double)NAN);
+            lift_jw_key_num(w, "hi", e->valid ? e->hi : (double)NAN);
             lift_jw_end(w);
         }
         lift_jw_end(w);
@@ -179,13 +165,13 @@ static void power(lift_jw *w, const lift_report *r)
 {
     lift_jw_key(w, "power");
     lift_jw_obj(w);
-    key_str(w, "metric", r->metrics[0].key);
-    key_num(w, "baseline", r->baseline);
-    key_num(w, "planned_per_variant", r->have_plan ? r->planned : (double)NAN);
-    key_num(w, "observed_per_variant", isfinite(r->observed_min) ? r->observed_min : 0);
+    lift_jw_key_str(w, "metric", r->metrics[0].key);
+    lift_jw_key_num(w, "baseline", r->baseline);
+    lift_jw_key_num(w, "planned_per_variant", r->have_plan ? r->planned : (double)NAN);
+    lift_jw_key_num(w, "observed_per_variant", isfinite(r->observed_min) ? r->observed_min : 0);
     lift_jw_key(w, "reached_sample");
     lift_jw_bool(w, r->reached_sample);
-    key_num(w, "days_run", r->days_run);
+    lift_jw_key_num(w, "days_run", r->days_run);
     lift_jw_key(w, "whole_weeks_run");
     lift_jw_int(w, (long long)floor(r->days_run / 7));
     lift_jw_key(w, "reached_duration");
@@ -210,11 +196,11 @@ void rpt_render_json(const lift_report *r, lift_buf *out)
     lift_jw_obj(&w);
     key_time(&w, "first", r->first_exposure);
     key_time(&w, "last", r->last_exposure);
-    key_num(&w, "days_run", r->days_run);
+    lift_jw_key_num(&w, "days_run", r->days_run);
     double units = 0;
     for (int v = 0; v < r->nvariants; v++)
         units += r->units[v];
-    key_num(&w, "units", units);
+    lift_jw_key_num(&w, "units", units);
     lift_jw_key(&w, "mixed_excluded");
     lift_jw_int(&w, r->mixed);
     lift_jw_end(&w);
@@ -226,10 +212,10 @@ void rpt_render_json(const lift_report *r, lift_buf *out)
         char text[512];
         rpt_outcome o = rpt_verdict(r, v, text, sizeof text);
         lift_jw_obj(&w);
-        key_str(&w, "variant", r->variants[v]);
-        key_str(&w, "metric", r->metrics[0].key);
-        key_str(&w, "outcome", rpt_outcome_name(o));
-        key_str(&w, "text", text);
+        lift_jw_key_str(&w, "variant", r->variants[v]);
+        lift_jw_key_str(&w, "metric", r->metrics[0].key);
+        lift_jw_key_str(&w, "outcome", rpt_outcome_name(o));
+        lift_jw_key_str(&w, "text", text);
         lift_jw_end(&w);
     }
     lift_jw_end(&w);

@@ -67,7 +67,9 @@ void rpt_render_md(const lift_report *r, lift_buf *out)
     lift_buf_puts(out, "\n## Metrics\n");
     for (size_t m = 0; m < r->nmetrics; m++) {
         lift_buf_printf(out, "\n### %s%s\n\n%s\n", r->metrics[m].name,
-                        m == 0 ? " (primary)" : r->metrics[m].guardrail ? " (guardrail)" : "",
+                        m == 0                    ? " (primary)"
+                        : r->metrics[m].guardrail ? " (guardrail)"
+                                                  : "",
                         r->metrics[m].description);
         rpt_metric_table(r, m, &t);
         table(out, &t, true);

@@ -86,8 +86,9 @@ static int load_experiment(lift_report *r, lift_db *db, lift_err *err)
     PQclear(res);
     if (r->nvariants < 2) {
         free(metrics);
-        return lift_err_set(err, LIFT_EINVAL, "experiment '%s' has %d variant(s): nothing to "
-                                              "compare",
+        return lift_err_set(err, LIFT_EINVAL,
+                            "experiment '%s' has %d variant(s): nothing to "
+                            "compare",
                             r->key, r->nvariants);
     }
 
@@ -176,9 +177,9 @@ static rpt_day *day_of(lift_report *r, int64_t day)
 static lift_suff suff_of(const PGresult *res, int row)
 {
     /* Columns 7..16 of lift_metric_stats: n, immature, sum, sum_sq, den_*, pre_*. */
-    lift_suff s = {num(res, row, 7), num(res, row, 9), num(res, row, 10), num(res, row, 11),
-                   num(res, row, 12), num(res, row, 13), num(res, row, 14),
-                   num(res, row, 15), num(res, row, 16)};
+    lift_suff s = {num(res, row, 7),  num(res, row, 9),  num(res, row, 10),
+                   num(res, row, 11), num(res, row, 12), num(res, row, 13),
+                   num(res, row, 14), num(res, row, 15), num(res, row, 16)};
     double *f = &s.n;
     for (size_t i = 0; i < sizeof s / sizeof *f; i++)
         if (isnan(f[i]))
@@ -272,9 +273,12 @@ static int analyze(lift_report *r, lift_err *err)
         size_t m = i % r->nmetrics;
         const rpt_metric *x = &r->metrics[m];
         const rpt_segment *s = i < r->nmetrics ? NULL : &r->segments[i / r->nmetrics - 1];
-        r->inputs[i] = (lift_metric_input){
-            x->key, s ? s->label : NULL, x->kind, r->opts.cuped && x->has_pre,
-            x->lower_is_better, s ? s->arms + m * (size_t)r->nvariants : x->arms};
+        r->inputs[i] = (lift_metric_input){x->key,
+                                           s ? s->label : NULL,
+                                           x->kind,
+                                           r->opts.cuped && x->has_pre,
+                                           x->lower_is_better,
+                                           s ? s->arms + m * (size_t)r->nvariants : x->arms};
     }
     r->analysis = (lift_analysis){.opts = {.alpha = r->opts.alpha,
                                            .sequential = r->opts.sequential,
@@ -296,7 +300,8 @@ static void series(lift_report *r)
     lift_suff *cum = calloc((size_t)r->nvariants, sizeof *cum);
     if (!cum)
         return;
-    lift_test_opts o = {.alpha = r->opts.alpha, .cuped = r->opts.cuped && p->has_pre,
+    lift_test_opts o = {.alpha = r->opts.alpha,
+                        .cuped = r->opts.cuped && p->has_pre,
                         .lower_is_better = p->lower_is_better};
     for (size_t d = 0; d < r->ndays; d++) {
         for (int v = 0; v < r->nvariants; v++) {
@@ -336,16 +341,15 @@ static void plan(lift_report *r)
     for (int v = 0; v < r->nvariants; v++)
         if (p->arms[v].n < r->observed_min)
             r->observed_min = p->arms[v].n;
-    int64_t end = r->opts.as_of < r->last_exposure + DAY_US ? r->opts.as_of
-                                                             : r->last_exposure + DAY_US;
+    int64_t end =
+        r->opts.as_of < r->last_exposure + DAY_US ? r->opts.as_of : r->last_exposure + DAY_US;
     r->days_run = r->first_exposure ? (double)(end - r->first_exposure) / (double)DAY_US : 0;
     r->reached_sample = r->have_plan && r->observed_min >= r->planned;
     /* Whole weeks (weekday effects), never under 7 days. */
     r->reached_duration = r->days_run >= 7;
 }
 
-int lift_report_build(lift_db *db, const lift_report_opts *opts, lift_report **out,
-                      lift_err *err)
+int lift_report_build(lift_db *db, const lift_report_opts *opts, lift_report **out, lift_err *err)
 {
     *out = NULL;
     if (!(opts->alpha > 0 && opts->alpha < 1))
@@ -432,15 +436,15 @@ int lift_report_render(const lift_report *r, lift_report_format format, lift_buf
                        lift_err *err)
 {
     static void (*const renderers[])(const lift_report *, lift_buf *) = {
-        rpt_render_html, rpt_render_md, rpt_render_json, rpt_render_csv};
+        rpt_render_html, rpt_render_md, rpt_render_json, rpt_render_csv, rpt_render_text};
     renderers[format](r, out);
     return out->failed ? lift_err_set(err, LIFT_ENOMEM, "out of memory") : LIFT_OK;
 }
 
 int lift_report_format_parse(const char *name)
 {
-    static const char *const names[] = {"html", "md", "json", "csv"};
-    for (int i = 0; i < 4; i++)
+    static const char *const names[] = {"html", "md", "json", "csv", "text"};
+    for (int i = 0; i < 5; i++)
         if (!strcmp(name, names[i]))
             return i;
     return -1;

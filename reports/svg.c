@@ -42,17 +42,25 @@ void svg_esc(lift_buf *b, const char *s)
 {
     for (; *s; s++) {
         switch (*s) {
-        case '&': lift_buf_puts(b, "&amp;"); break;
-        case '<': lift_buf_puts(b, "&lt;"); break;
-        case '>': lift_buf_puts(b, "&gt;"); break;
-        case '"': lift_buf_puts(b, "&quot;"); break;
-        default: lift_buf_append(b, s, 1);
+        case '&':
+            lift_buf_puts(b, "&amp;");
+            break;
+        case '<':
+            lift_buf_puts(b, "&lt;");
+            break;
+        case '>':
+            lift_buf_puts(b, "&gt;");
+            break;
+        case '"':
+            lift_buf_puts(b, "&quot;");
+            break;
+        default:
+            lift_buf_append(b, s, 1);
         }
     }
 }
 
-void svg_text(lift_buf *b, double x, double y, const char *cls, const char *anchor,
-              const char *s)
+void svg_text(lift_buf *b, double x, double y, const char *cls, const char *anchor, const char *s)
 {
     lift_buf_printf(b, "<text x=\"%.1f\" y=\"%.1f\" class=\"%s\" text-anchor=\"%s\">", x, y, cls,
                     anchor);

@@ -23,7 +23,6 @@ void svg_pct_tick(double x, double step, char *out, size_t len);
 void svg_esc(lift_buf *b, const char *s);
 
 /* <text x y class>escaped</text> */
-void svg_text(lift_buf *b, double x, double y, const char *cls, const char *anchor,
-              const char *s);
+void svg_text(lift_buf *b, double x, double y, const char *cls, const char *anchor, const char *s);
 
 #endif

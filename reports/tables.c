@@ -83,16 +83,17 @@ static void result_cells(const lift_report *r, const lift_result *res, const rpt
     rpt_p(c->rel.valid ? c->rel.p_value : (double)NAN, cells[4], 96);
     rpt_p(res->p_adjusted, cells[5], 96);
     snprintf(cells[6], 96, "%.0f / %.0f", c->control.n, c->treatment.n);
-    snprintf(cells[7], 96, "%s", c->status == LIFT_TEST_OK ? (res->significant ? "significant" : "")
-                                                           : lift_test_status_name(c->status));
+    snprintf(cells[7], 96, "%s",
+             c->status == LIFT_TEST_OK ? (res->significant ? "significant" : "")
+                                       : lift_test_status_name(c->status));
     (void)r;
 }
 
 void rpt_metric_table(const lift_report *r, size_t m, rpt_table *t)
 {
-    static const char *const head[] = {"Variant",  "Control",    "Treatment", "Absolute [CI]",
-                                       "Relative [CI]", "p",     "Adjusted p", "Shoppers",
-                                       "Result"};
+    static const char *const head[] = {"Variant",       "Control",       "Treatment",
+                                       "Absolute [CI]", "Relative [CI]", "p",
+                                       "Adjusted p",    "Shoppers",      "Result"};
     rpt_table_init(t, 9, head);
     for (int v = 1; v < r->nvariants; v++) {
         const lift_result *res = rpt_result(r, m, -1, v);
@@ -105,7 +106,7 @@ void rpt_metric_table(const lift_report *r, size_t m, rpt_table *t)
 
 void rpt_segment_table(const lift_report *r, const char *attr, rpt_table *t)
 {
-    static const char *const head[] = {"Segment", "Metric",         "Variant",    "Control",
+    static const char *const head[] = {"Segment",   "Metric",        "Variant",    "Control",
                                        "Treatment", "Relative [CI]", "Adjusted p", "Shoppers"};
     rpt_table_init(t, 8, head);
     for (size_t s = 0; s < r->nsegments; s++) {
@@ -116,8 +117,14 @@ void rpt_segment_table(const lift_report *r, const char *attr, rpt_table *t)
                 const lift_result *res = rpt_result(r, m, (int)s, v);
                 char c[8][96];
                 result_cells(r, res, &r->metrics[m], c);
-                const char *cells[] = {r->segments[s].value, r->metrics[m].name, r->variants[v],
-                                       c[0], c[1], c[3], c[5], c[6]};
+                const char *cells[] = {r->segments[s].value,
+                                       r->metrics[m].name,
+                                       r->variants[v],
+                                       c[0],
+                                       c[1],
+                                       c[3],
+                                       c[5],
+                                       c[6]};
                 rpt_table_row(t, tag_of(res, &r->metrics[m]), cells);
             }
     }
@@ -130,8 +137,8 @@ void rpt_power_table(const lift_report *r, rpt_table *t)
     char a[256], b[256], first[LIFT_TIME_LEN], last[LIFT_TIME_LEN];
     a[0] = '\0';
     for (int v = 0; v < r->nvariants; v++)
-        snprintf(a + strlen(a), sizeof a - strlen(a), "%s%s %.0f", v ? ", " : "",
-                 r->variants[v], r->units[v]);
+        snprintf(a + strlen(a), sizeof a - strlen(a), "%s%s %.0f", v ? ", " : "", r->variants[v],
+                 r->units[v]);
     if (r->mixed)
         snprintf(a + strlen(a), sizeof a - strlen(a),
                  " (%ld excluded: exposed to more than one variant)", r->mixed);
@@ -176,32 +183,34 @@ void rpt_method_notes(const lift_report *r, rpt_table *t)
                  r->opts.tuning);
         rpt_table_row(t, "", (const char *[]){n});
     }
-    snprintf(n, sizeof n, "Multiple comparisons: %s over %zu results (metrics x treatments x "
-                          "segments).",
+    snprintf(n, sizeof n,
+             "Multiple comparisons: %s over %zu results (metrics x treatments x "
+             "segments).",
              r->opts.correction == LIFT_CORRECT_BH     ? "Benjamini-Hochberg"
              : r->opts.correction == LIFT_CORRECT_HOLM ? "Holm-Bonferroni"
-                                                        : "no correction",
+                                                       : "no correction",
              r->out.nresults);
     rpt_table_row(t, "", (const char *[]){n});
-    rpt_table_row(t, "", (const char *[]){
-                             "A shopper's variant and start (t0) are those of the first "
-                             "exposure; shoppers exposed to more than one variant are "
-                             "excluded. Events count from t0 to the end of each metric's window; "
-                             "refunds count against revenue."});
+    rpt_table_row(
+        t, "",
+        (const char *[]){"A shopper's variant and start (t0) are those of the first "
+                         "exposure; shoppers exposed to more than one variant are "
+                         "excluded. Events count from t0 to the end of each metric's window; "
+                         "refunds count against revenue."});
     for (size_t m = 0; m < r->nmetrics; m++) {
         const rpt_metric *x = &r->metrics[m];
         char extra[200] = "";
         if (!isnan(x->cap))
-            snprintf(extra, sizeof extra, "; values capped at %.4g (the %.1fth percentile)",
-                     x->cap, 100 * x->winsor_pct);
+            snprintf(extra, sizeof extra, "; values capped at %.4g (the %.1fth percentile)", x->cap,
+                     100 * x->winsor_pct);
         if (r->opts.cuped && x->has_pre)
             snprintf(extra + strlen(extra), sizeof extra - strlen(extra),
                      "; CUPED with the %.0f days before t0", x->pre_days);
         if (x->immature)
             snprintf(extra + strlen(extra), sizeof extra - strlen(extra),
                      "; %ld shoppers left out whose window had not ended", x->immature);
-        snprintf(n, sizeof n, "%s: %s, %.0f-day window%s.", x->name, x->description,
-                 x->window_days, extra);
+        snprintf(n, sizeof n, "%s: %s, %.0f-day window%s.", x->name, x->description, x->window_days,
+                 extra);
         rpt_table_row(t, "", (const char *[]){n});
     }
 }

@@ -44,12 +44,6 @@ static void url_for(const char *datadir, const char *dbname, const char *role, c
 int lift_pg_locate(lift_pg *pg, lift_err *err)
 {
     memset(pg, 0, sizeof *pg);
-    const char *ext = getenv("LIFT_DATABASE_URL");
-    if (ext && *ext) {
-        pg->external = true;
-        snprintf(pg->url, sizeof pg->url, "%s", ext);
-        return LIFT_OK;
-    }
     const char *home = getenv("LIFT_HOME");
     char cwd[PATH_MAX];
     if (!home || !*home) {
@@ -64,6 +58,13 @@ int lift_pg_locate(lift_pg *pg, lift_err *err)
             return lift_err_set(err, LIFT_EINVAL, "LIFT_HOME path too long");
     } else {
         snprintf(pg->home, sizeof pg->home, "%s", home);
+    }
+    /* LIFT_HOME holds runtime files (liftd's spool) even when the database is elsewhere. */
+    const char *ext = getenv("LIFT_DATABASE_URL");
+    if (ext && *ext) {
+        pg->external = true;
+        snprintf(pg->url, sizeof pg->url, "%s", ext);
+        return LIFT_OK;
     }
     char link[PATH_MAX + 4];
     snprintf(link, sizeof link, "%s/pg", pg->home);

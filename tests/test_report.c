@@ -62,18 +62,28 @@ static const char DATA[] =
     " ('x8', 'u8', 'exp', 'control', 1, '2026-06-02T00:00Z', '{}'),"
     " ('x9', 'u9', 'exp', 'control', 2, '2026-04-02T00:00Z', '{}');"
     "INSERT INTO lift.events (event_id, unit, type, value, ts) VALUES"
-    " ('a1', 'u1', 'order', 100, '2026-04-02T00:00Z'), ('a2', 'u1', 'order', 50, '2026-04-04T00:00Z'),"
-    " ('a3', 'u1', 'refund', -30, '2026-04-06T00:00Z'), ('a4', 'u1', 'order', 20, '2026-04-21T00:00Z'),"
+    " ('a1', 'u1', 'order', 100, '2026-04-02T00:00Z'), ('a2', 'u1', 'order', 50, "
+    "'2026-04-04T00:00Z'),"
+    " ('a3', 'u1', 'refund', -30, '2026-04-06T00:00Z'), ('a4', 'u1', 'order', 20, "
+    "'2026-04-21T00:00Z'),"
     " ('a5', 'u1', 'order', 10, '2026-03-22T00:00Z'),"
-    " ('a6', 'u1', 'page_view', NULL, '2026-04-02T00:00Z'), ('a7', 'u1', 'page_view', NULL, '2026-04-03T00:00Z'),"
-    " ('a8', 'u1', 'page_view', NULL, '2026-04-10T00:00Z'), ('a9', 'u1', 'page_view', NULL, '2026-03-27T00:00Z'),"
+    " ('a6', 'u1', 'page_view', NULL, '2026-04-02T00:00Z'), ('a7', 'u1', 'page_view', NULL, "
+    "'2026-04-03T00:00Z'),"
+    " ('a8', 'u1', 'page_view', NULL, '2026-04-10T00:00Z'), ('a9', 'u1', 'page_view', NULL, "
+    "'2026-03-27T00:00Z'),"
     " ('b1', 'u2', 'page_view', NULL, '2026-04-12T00:00Z'),"
-    " ('c1', 'u7', 'order', 80, '2026-03-02T00:00Z'), ('c2', 'u7', 'page_view', NULL, '2026-03-02T00:00Z'),"
-    " ('d1', 'u3', 'order', 200, '2026-04-18T23:00Z'), ('d2', 'u3', 'order', 40, '2026-04-19T00:00Z'),"
-    " ('d3', 'u3', 'refund', -200, '2026-04-20T00:00Z'), ('d4', 'u3', 'page_view', NULL, '2026-04-06T00:00Z'),"
-    " ('e1', 'u4', 'order', 30, '2026-05-26T00:00Z'), ('e2', 'u4', 'page_view', NULL, '2026-05-26T00:00Z'),"
-    " ('f1', 'u6', 'order', 60, '2026-02-02T00:00Z'), ('f2', 'u6', 'order', 60, '2026-03-23T00:00Z'),"
-    " ('f3', 'u6', 'order', 60, '2026-04-22T00:00Z'), ('f4', 'u6', 'order', 999, '2026-06-01T00:00Z'),"
+    " ('c1', 'u7', 'order', 80, '2026-03-02T00:00Z'), ('c2', 'u7', 'page_view', NULL, "
+    "'2026-03-02T00:00Z'),"
+    " ('d1', 'u3', 'order', 200, '2026-04-18T23:00Z'), ('d2', 'u3', 'order', 40, "
+    "'2026-04-19T00:00Z'),"
+    " ('d3', 'u3', 'refund', -200, '2026-04-20T00:00Z'), ('d4', 'u3', 'page_view', NULL, "
+    "'2026-04-06T00:00Z'),"
+    " ('e1', 'u4', 'order', 30, '2026-05-26T00:00Z'), ('e2', 'u4', 'page_view', NULL, "
+    "'2026-05-26T00:00Z'),"
+    " ('f1', 'u6', 'order', 60, '2026-02-02T00:00Z'), ('f2', 'u6', 'order', 60, "
+    "'2026-03-23T00:00Z'),"
+    " ('f3', 'u6', 'order', 60, '2026-04-22T00:00Z'), ('f4', 'u6', 'order', 999, "
+    "'2026-06-01T00:00Z'),"
     " ('f5', 'u6', 'page_view', NULL, '2026-02-02T00:00Z'),"
     " ('g1', 'u5', 'order', 1000, '2026-04-04T00:00Z');";
 
@@ -96,10 +106,9 @@ static const expect EXPECTED[] = {
     {"all", NULL, "personalized", "conversion", 3, 2, 1, 2, 2, NA, NA, NA, NA, NA, NA},
     /* revenue per shopper: u1 100+50-30; u2 0; u7 80 | u3 200 capped to 199.68, u6 60.
      * Pre-period (28 days before t0): u1's order of 10. */
-    {"all", NULL, "control", "revenue_per_shopper", 3, 3, 0, 200, 20800, NA, NA, NA, 10, 100,
-     1200},
-    {"all", NULL, "personalized", "revenue_per_shopper", 3, 2, 1, 259.68, 43472.1024, NA, NA,
-     NA, 0, 0, 0},
+    {"all", NULL, "control", "revenue_per_shopper", 3, 3, 0, 200, 20800, NA, NA, NA, 10, 100, 1200},
+    {"all", NULL, "personalized", "revenue_per_shopper", 3, 2, 1, 259.68, 43472.1024, NA, NA, NA, 0,
+     0, 0},
     /* AOV over shoppers with orders: u1 120/2, u7 80/1 | u3 200/1, u6 60/1 (no cap) */
     {"all", NULL, "control", "aov", 3, 2, 0, 200, 20800, 3, 5, 320, NA, NA, NA},
     {"all", NULL, "personalized", "aov", 3, 2, 1, 260, 43600, 2, 2, 260, NA, NA, NA},
@@ -108,8 +117,7 @@ static const expect EXPECTED[] = {
     {"all", NULL, "personalized", "retention", 3, 2, 1, 1, 1, NA, NA, NA, NA, NA, NA},
     /* LTV 90d: only u7 (80) and u6 (180, capped to 179.9) are 90 days old */
     {"all", NULL, "control", "ltv_90d", 3, 1, 2, 80, 6400, NA, NA, NA, NA, NA, NA},
-    {"all", NULL, "personalized", "ltv_90d", 3, 1, 2, 179.9, 32364.01, NA, NA, NA, NA, NA,
-     NA},
+    {"all", NULL, "personalized", "ltv_90d", 3, 1, 2, 179.9, 32364.01, NA, NA, NA, NA, NA, NA},
     /* engagement: page views within 14 days; pre-period: u1's view of Mar 27 */
     {"all", NULL, "control", "engagement", 3, 3, 0, 5, 11, NA, NA, NA, 1, 1, 3},
     {"all", NULL, "personalized", "engagement", 3, 2, 1, 2, 2, NA, NA, NA, 0, 0, 0},
@@ -117,8 +125,7 @@ static const expect EXPECTED[] = {
     {"segment", "mobile", "control", "conversion", 2, 2, 0, 2, 2, NA, NA, NA, NA, NA, NA},
     {"segment", "desktop", "control", "conversion", 1, 1, 0, 0, 0, NA, NA, NA, NA, NA, NA},
     {"segment", "mobile", "personalized", "aov", 1, 1, 0, 200, 40000, 1, 1, 200, NA, NA, NA},
-    {"segment", "(none)", "personalized", "conversion", 1, 0, 1, 0, 0, NA, NA, NA, NA, NA,
-     NA},
+    {"segment", "(none)", "personalized", "conversion", 1, 0, 1, 0, 0, NA, NA, NA, NA, NA, NA},
 };
 
 static bool same(double got, double want)
@@ -134,8 +141,8 @@ Test(report, analysis_sql_matches_the_hand_made_data_set)
                        "{conversion,revenue_per_shopper,aov,retention,ltv_90d,engagement}",
                        "{device}"};
     lift_err err;
-    PGresult *r = lift_db_exec(db, "SELECT * FROM pg_temp.lift_metric_stats($1, $2, $3, $4, $5)",
-                               5, p, NULL, &err);
+    PGresult *r = lift_db_exec(db, "SELECT * FROM pg_temp.lift_metric_stats($1, $2, $3, $4, $5)", 5,
+                               p, NULL, &err);
     cr_assert(r, "%s", err.msg);
     cr_assert_str_eq(PQgetvalue(r, 0, 18), "1", "one shopper excluded as mixed");
     cr_assert_str_eq(PQgetvalue(r, 0, 19), "2026-02-01 00:00:00+00");
@@ -151,8 +158,8 @@ Test(report, analysis_sql_matches_the_hand_made_data_set)
         cr_assert_geq(row, 0, "no row for %s %s %s %s", e->level, e->segment ? e->segment : "",
                       e->variant, e->metric);
         const double *want = &e->units;
-        static const char *const cols[] = {"units",  "n",          "immature",  "sum",
-                                           "sum_sq", "den_sum",    "den_sum_sq", "sum_x_den",
+        static const char *const cols[] = {"units",   "n",          "immature",   "sum",
+                                           "sum_sq",  "den_sum",    "den_sum_sq", "sum_x_den",
                                            "pre_sum", "pre_sum_sq", "sum_x_pre"};
         for (int c = 0; c < 11; c++) {
             double got = PQgetisnull(r, row, 6 + c) ? (double)NAN : atof(PQgetvalue(r, row, 6 + c));
@@ -196,7 +203,8 @@ static const char SYNTHETIC[] =
     "INSERT INTO lift.events (event_id, unit, type, value, currency, ts)"
     "  SELECT 'o' || i || '-' || k, unit, 'order', round(value::numeric, 2), 'EUR', ts FROM o;"
     "INSERT INTO lift.events (event_id, unit, type, value, currency, ts)"
-    "  SELECT 'r' || i || '-' || k, unit, 'refund', -round(value::numeric, 2), 'EUR', ts + interval '2 days'"
+    "  SELECT 'r' || i || '-' || k, unit, 'refund', -round(value::numeric, 2), 'EUR', ts + "
+    "interval '2 days'"
     "  FROM o WHERE random() < 0.1;"
     "INSERT INTO lift.events (event_id, unit, type, ts)"
     "  SELECT 'p' || i || '-' || k, unit, 'page_view', t0 + random() * interval '13 days'"
@@ -205,8 +213,12 @@ static const char SYNTHETIC[] =
 static lift_report *synthetic_report(const char *const *segments, size_t nsegments)
 {
     pgtest_ok(db, SYNTHETIC);
-    lift_report_opts o = {.experiment = "recs", .alpha = 0.05, .correction = LIFT_CORRECT_BH,
-                          .tuning = 5000, .cuped = true, .segments = segments,
+    lift_report_opts o = {.experiment = "recs",
+                          .alpha = 0.05,
+                          .correction = LIFT_CORRECT_BH,
+                          .tuning = 5000,
+                          .cuped = true,
+                          .segments = segments,
                           .nsegments = nsegments};
     lift_time_parse(AS_OF, strlen(AS_OF), &o.as_of);
     lift_report *r;
@@ -220,52 +232,88 @@ static lift_report *synthetic_report(const char *const *segments, size_t nsegmen
 static const struct {
     const char *path, *type;
 } FIELDS[] = {
-    {"report_version", "number"}, {"generated_at", "string"}, {"as_of", "string"},
-    {"experiment.key", "string"}, {"experiment.name", "string"},
-    {"experiment.hypothesis", "string"}, {"experiment.status", "string"},
-    {"experiment.kind", "string"}, {"experiment.phase", "number"},
-    {"experiment.primary_metric", "string"}, {"experiment.target_mde", "number"},
-    {"experiment.target_power", "number"}, {"experiment.variants[].key", "string"},
-    {"experiment.variants[].weight", "number"}, {"experiment.variants[].control", "boolean"},
-    {"experiment.variants[].units", "number"}, {"settings.alpha", "number"},
-    {"settings.correction", "string"}, {"settings.sequential", "object|null"},
-    {"settings.prior", "string"}, {"settings.cuped", "boolean"}, {"settings.segments", "array"},
-    {"exposure.first", "string|null"}, {"exposure.last", "string|null"},
-    {"exposure.days_run", "number"}, {"exposure.units", "number"},
-    {"exposure.mixed_excluded", "number"}, {"srm", "object|null"}, {"srm.chi2", "number"},
-    {"srm.df", "number"}, {"srm.p_value", "number"}, {"srm.flag", "boolean"},
-    {"verdicts[].variant", "string"}, {"verdicts[].metric", "string"},
-    {"verdicts[].outcome", "string"}, {"verdicts[].text", "string"}, {"power.metric", "string"},
-    {"power.baseline", "number"}, {"power.planned_per_variant", "number|null"},
-    {"power.observed_per_variant", "number"}, {"power.reached_sample", "boolean"},
-    {"power.days_run", "number"}, {"power.whole_weeks_run", "number"},
-    {"power.reached_duration", "boolean"}, {"power.underpowered", "boolean"},
-    {"metrics[].key", "string"}, {"metrics[].name", "string"},
-    {"metrics[].description", "string"}, {"metrics[].type", "string"},
-    {"metrics[].direction", "string"}, {"metrics[].guardrail", "boolean"},
-    {"metrics[].window_days", "number"}, {"metrics[].cap", "number|null"},
-    {"metrics[].cuped_pre_days", "number|null"}, {"metrics[].immature_excluded", "number"},
-    {"metrics[].results[].metric", "string"}, {"metrics[].results[].variant", "string"},
-    {"metrics[].results[].status", "string"}, {"metrics[].results[].control.n", "number"},
+    {"report_version", "number"},
+    {"generated_at", "string"},
+    {"as_of", "string"},
+    {"experiment.key", "string"},
+    {"experiment.name", "string"},
+    {"experiment.hypothesis", "string"},
+    {"experiment.status", "string"},
+    {"experiment.kind", "string"},
+    {"experiment.phase", "number"},
+    {"experiment.primary_metric", "string"},
+    {"experiment.target_mde", "number"},
+    {"experiment.target_power", "number"},
+    {"experiment.variants[].key", "string"},
+    {"experiment.variants[].weight", "number"},
+    {"experiment.variants[].control", "boolean"},
+    {"experiment.variants[].units", "number"},
+    {"settings.alpha", "number"},
+    {"settings.correction", "string"},
+    {"settings.sequential", "object|null"},
+    {"settings.prior", "string"},
+    {"settings.cuped", "boolean"},
+    {"settings.segments", "array"},
+    {"exposure.first", "string|null"},
+    {"exposure.last", "string|null"},
+    {"exposure.days_run", "number"},
+    {"exposure.units", "number"},
+    {"exposure.mixed_excluded", "number"},
+    {"srm", "object|null"},
+    {"srm.chi2", "number"},
+    {"srm.df", "number"},
+    {"srm.p_value", "number"},
+    {"srm.flag", "boolean"},
+    {"verdicts[].variant", "string"},
+    {"verdicts[].metric", "string"},
+    {"verdicts[].outcome", "string"},
+    {"verdicts[].text", "string"},
+    {"power.metric", "string"},
+    {"power.baseline", "number"},
+    {"power.planned_per_variant", "number|null"},
+    {"power.observed_per_variant", "number"},
+    {"power.reached_sample", "boolean"},
+    {"power.days_run", "number"},
+    {"power.whole_weeks_run", "number"},
+    {"power.reached_duration", "boolean"},
+    {"power.underpowered", "boolean"},
+    {"metrics[].key", "string"},
+    {"metrics[].name", "string"},
+    {"metrics[].description", "string"},
+    {"metrics[].type", "string"},
+    {"metrics[].direction", "string"},
+    {"metrics[].guardrail", "boolean"},
+    {"metrics[].window_days", "number"},
+    {"metrics[].cap", "number|null"},
+    {"metrics[].cuped_pre_days", "number|null"},
+    {"metrics[].immature_excluded", "number"},
+    {"metrics[].results[].metric", "string"},
+    {"metrics[].results[].variant", "string"},
+    {"metrics[].results[].status", "string"},
+    {"metrics[].results[].control.n", "number"},
     {"metrics[].results[].control.mean", "number|null"},
     {"metrics[].results[].treatment.n", "number"},
     {"metrics[].results[].absolute", "object|null"},
     {"metrics[].results[].relative", "object|null"},
     {"metrics[].results[].p_value_adjusted", "number|null"},
-    {"metrics[].results[].significant", "boolean"}, {"segments[].attribute", "string"},
-    {"segments[].value", "string"}, {"segments[].results[].segment", "string"},
-    {"segments[].results[].relative", "object|null"}, {"series.primary_metric", "string"},
-    {"series.days[].day", "string"}, {"series.days[].units", "array"},
+    {"metrics[].results[].significant", "boolean"},
+    {"segments[].attribute", "string"},
+    {"segments[].value", "string"},
+    {"segments[].results[].segment", "string"},
+    {"segments[].results[].relative", "object|null"},
+    {"series.primary_metric", "string"},
+    {"series.days[].day", "string"},
+    {"series.days[].units", "array"},
     {"series.days[].relative[].variant", "string"},
     {"series.days[].relative[].estimate", "number|null"},
 };
 
 static bool type_ok(const json_t *v, const char *type)
 {
-    const char *name = json_is_object(v)   ? "object"
-                       : json_is_array(v)  ? "array"
-                       : json_is_string(v) ? "string"
-                       : json_is_number(v) ? "number"
+    const char *name = json_is_object(v)    ? "object"
+                       : json_is_array(v)   ? "array"
+                       : json_is_string(v)  ? "string"
+                       : json_is_number(v)  ? "number"
                        : json_is_boolean(v) ? "boolean"
                                             : "null";
     char want[64], have[16];
@@ -347,8 +395,7 @@ Test(report, csv_has_a_row_per_metric_variant_and_segment)
         lines += b.data[i] == '\n';
     /* header + 6 metrics x 1 treatment x (whole + mobile + desktop) */
     cr_assert_eq(lines, 1 + 6 * 3, "%s", b.data);
-    cr_assert(strstr(b.data, "conversion,device,mobile,personalized,proportion,ok,"), "%s",
-              b.data);
+    cr_assert(strstr(b.data, "conversion,device,mobile,personalized,proportion,ok,"), "%s", b.data);
     lift_buf_fini(&b);
     lift_report_free(r);
 }

@@ -29,7 +29,13 @@
 #include "lift/stats.h"
 #include "lift/text.h"
 
-typedef enum { LIFT_REPORT_HTML, LIFT_REPORT_MD, LIFT_REPORT_JSON, LIFT_REPORT_CSV } lift_report_format;
+typedef enum {
+    LIFT_REPORT_HTML,
+    LIFT_REPORT_MD,
+    LIFT_REPORT_JSON,
+    LIFT_REPORT_CSV,
+    LIFT_REPORT_TEXT /* a terminal summary: verdict and one line per metric */
+} lift_report_format;
 
 typedef struct lift_report_opts {
     const char *experiment;
@@ -48,15 +54,14 @@ typedef struct lift_report lift_report;
 /* Reads the experiment's config and computes its statistics (the sums inside PostgreSQL,
  * one pass; the inference here). LIFT_ENOTFOUND for an unknown experiment; LIFT_EINVAL for
  * bad options. The caller frees with lift_report_free(). */
-int lift_report_build(lift_db *db, const lift_report_opts *opts, lift_report **out,
-                      lift_err *err);
+int lift_report_build(lift_db *db, const lift_report_opts *opts, lift_report **out, lift_err *err);
 void lift_report_free(lift_report *r); /* NULL is a no-op */
 
 /* Appends the report in the given format. */
 int lift_report_render(const lift_report *r, lift_report_format format, lift_buf *out,
                        lift_err *err);
 
-/* Parses "html", "md", "json" or "csv"; -1 otherwise. */
+/* Parses "html", "md", "json", "csv" or "text"; -1 otherwise. */
 int lift_report_format_parse(const char *name);
 
 #endif

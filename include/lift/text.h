@@ -70,6 +70,10 @@ void lift_jw_int(lift_jw *w, long long x);
 void lift_jw_bool(lift_jw *w, bool x);
 void lift_jw_null(lift_jw *w);
 void lift_jw_raw(lift_jw *w, const char *json, size_t n); /* already-encoded JSON */
+void lift_jw_time(lift_jw *w, int64_t usec);              /* an RFC 3339 string */
+/* A key and its value in one call. */
+void lift_jw_key_str(lift_jw *w, const char *key, const char *s);
+void lift_jw_key_num(lift_jw *w, const char *key, double x);
 
 /* Parses an RFC 3339 timestamp ("2026-11-21T10:00:00.5+01:00"; 'Z' or an offset required,
  * a space may replace 'T', and "+01" stands for "+01:00" as PostgreSQL prints it) into

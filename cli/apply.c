@@ -56,8 +56,8 @@ int cmd_apply(int argc, char **argv)
         rc = apply_file(db, argv[i]);
     if (rc == CLI_OK) {
         lift_err err;
-        PGresult *res = lift_db_exec(db, "SELECT version FROM lift.config_state", 0, NULL, NULL,
-                                     &err);
+        PGresult *res =
+            lift_db_exec(db, "SELECT version FROM lift.config_state", 0, NULL, NULL, &err);
         if (res && PQntuples(res) == 1)
             printf("config version %s\n", PQgetvalue(res, 0, 0));
         PQclear(res);

@@ -20,6 +20,7 @@ static const struct {
     {"power", cmd_power, "power --baseline P --mde D ...      sample size and duration"},
     {"apply", cmd_apply, "apply FILE.sql...                   apply experiment config files"},
     {"report", cmd_report, "report EXPERIMENT [--format ...]    lift report (html, md, json, csv)"},
+    {"forget", cmd_forget, "forget UNIT...                      erase shoppers' data (GDPR)"},
     {"simulate", cmd_simulate,
      "simulate --experiment K ...         storefront traffic through liftd"},
 };

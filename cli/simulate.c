@@ -17,8 +17,8 @@
 
 #include "cli.h"
 #include "lift/httpc.h"
-#include "lift/text.h"
 #include "lift/sim.h"
+#include "lift/text.h"
 
 static const char USAGE[] =
     "usage: liftctl simulate --experiment KEY --shoppers N [--days D] [--effect METRIC=+X%]...\n"
@@ -81,7 +81,6 @@ static void batch_item(batch *b)
     lift_jw_obj(&b->w);
 }
 
-
 static void sleep_ms(long ms)
 {
     struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
@@ -90,8 +89,8 @@ static void sleep_ms(long ms)
 
 /* One request, retried while liftd is briefly away (connection lost: every item has an
  * event id, so a repeat stores nothing twice; 503: after Retry-After). The status, or 0. */
-static int request(run *r, lift_httpc *c, const char *method, const char *target,
-                   const char *body, size_t len, lift_httpc_response *resp)
+static int request(run *r, lift_httpc *c, const char *method, const char *target, const char *body,
+                   size_t len, lift_httpc_response *resp)
 {
     static const char *const json[] = {"Content-Type: application/json", NULL, NULL};
     char auth[300];
@@ -336,9 +335,9 @@ static void progress(const run *r, double seconds, bool tty)
         bar[i] = i < filled ? '#' : '.';
     bar[width] = '\0';
     long rows = atomic_load(&r->exposures) + atomic_load(&r->events);
-    fprintf(stderr, "%s[%s] %ld/%ld shoppers, %ld rows stored, %.0f shoppers/s%s",
-            tty ? "\r" : "", bar, done, r->shoppers, rows,
-            seconds > 0 ? (double)done / seconds : 0.0, tty ? "\033[K" : "\n");
+    fprintf(stderr, "%s[%s] %ld/%ld shoppers, %ld rows stored, %.0f shoppers/s%s", tty ? "\r" : "",
+            bar, done, r->shoppers, rows, seconds > 0 ? (double)done / seconds : 0.0,
+            tty ? "\033[K" : "\n");
 }
 
 int cmd_simulate(int argc, char **argv)
@@ -385,8 +384,8 @@ int cmd_simulate(int argc, char **argv)
             char tmp[40];
             if (strlen(v) == 10)
                 snprintf(tmp, sizeof tmp, "%sT00:00:00Z", v);
-            if (lift_time_parse(strlen(v) == 10 ? tmp : v, strlen(v) == 10 ? strlen(tmp) : strlen(v),
-                                &end) != 0)
+            if (lift_time_parse(strlen(v) == 10 ? tmp : v,
+                                strlen(v) == 10 ? strlen(tmp) : strlen(v), &end) != 0)
                 return cli_fail(CLI_USAGE, "simulate", "--end: '%s' is not a date or RFC 3339 time",
                                 v);
         } else {
@@ -400,14 +399,17 @@ int cmd_simulate(int argc, char **argv)
     }
     /* The planted effects are exact only while the probabilities stay below 1. */
     if (!(fx.conversion > -1 && fx.conversion <= 0.8))
-        return cli_fail(CLI_USAGE, "simulate", "--effect conversion must be above -100%% and at "
-                                               "most +80%%");
+        return cli_fail(CLI_USAGE, "simulate",
+                        "--effect conversion must be above -100%% and at "
+                        "most +80%%");
     if (!(fx.aov > -1 && fx.aov <= 5))
-        return cli_fail(CLI_USAGE, "simulate", "--effect aov must be above -100%% and at most "
-                                               "+500%%");
+        return cli_fail(CLI_USAGE, "simulate",
+                        "--effect aov must be above -100%% and at most "
+                        "+500%%");
     if (!(fx.retention > -1 && (1 + fx.retention) / (1 + fx.conversion) <= 1.6))
-        return cli_fail(CLI_USAGE, "simulate", "--effect retention must be above -100%% and "
-                                               "(1 + retention) / (1 + conversion) at most 1.6");
+        return cli_fail(CLI_USAGE, "simulate",
+                        "--effect retention must be above -100%% and "
+                        "(1 + retention) / (1 + conversion) at most 1.6");
 
     run r = {.key = key, .experiment = experiment, .shoppers = shoppers, .threads = (int)threads};
     lift_err err;

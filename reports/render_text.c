@@ -40,8 +40,8 @@ void rpt_render_text(const lift_report *r, lift_buf *out)
     }
 
     snprintf(ci, sizeof ci, "Lift [%g%% CI]", 100 * (1 - r->opts.alpha));
-    const char *head[COLS] = {"Metric", "Variant", "Control", "Treatment", ci,
-                              "p",      "Adj. p",  "Result"};
+    const char *head[COLS] = {"Metric", "Variant", "Control", "Treatment",
+                              ci,       "p",       "Adj. p",  "Result"};
     /* Rows: every metric's table, columns picked from it (see rpt_metric_table). */
     static const int pick[COLS - 1] = {0, 1, 2, 4, 5, 6, 8};
     rpt_table *tables = calloc(r->nmetrics, sizeof *tables);

@@ -110,6 +110,10 @@ int main(int argc, char **argv)
         return 2;
     }
     app.pseudo = lift_pseudo_new(cfg.pseudonym_key);
+    if (cfg.pseudonym_key[0] && !app.pseudo) {
+        fprintf(stderr, "liftd: out of memory for the pseudonym key\n");
+        return 1; /* never store raw ids when pseudonyms were asked for */
+    }
     if (!(app.spool = lift_spool_open(spool_dir, &app.metrics, &err)) ||
         !(app.snaps = lift_snapshots_new()) ||
         !(app.reloader = lift_reloader_start(conninfo, cache, app.snaps, &app.metrics, &err)) ||

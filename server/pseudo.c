@@ -8,15 +8,15 @@
 
 struct lift_pseudo {
     size_t len;
-    unsigned char key[256];
+    unsigned char key[]; /* any length: HMAC hashes keys longer than a block */
 };
 
 lift_pseudo *lift_pseudo_new(const char *key)
 {
     size_t n = key ? strlen(key) : 0;
-    if (n == 0 || n > 256)
+    if (n == 0)
         return NULL;
-    lift_pseudo *p = calloc(1, sizeof *p);
+    lift_pseudo *p = malloc(sizeof *p + n);
     if (p) {
         p->len = n;
         memcpy(p->key, key, n);
@@ -27,7 +27,7 @@ lift_pseudo *lift_pseudo_new(const char *key)
 void lift_pseudo_free(lift_pseudo *p)
 {
     if (p)
-        OPENSSL_cleanse(p, sizeof *p); /* the key is a secret */
+        OPENSSL_cleanse(p, sizeof *p + p->len); /* the key is a secret */
     free(p);
 }
 

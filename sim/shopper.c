@@ -18,7 +18,7 @@
 static const double WEEKDAY[7] = {0.95, 0.90, 0.90, 0.95, 1.00, 1.20, 1.25};
 /* UTC hour of day: quiet nights, a lunch bump, an evening peak. */
 static const double HOURLY[24] = {0.3, 0.2, 0.15, 0.1, 0.1, 0.15, 0.3, 0.5, 0.7, 0.8, 0.9, 1.0,
-                                  1.1, 1.0, 0.9, 0.9, 1.0, 1.1, 1.3, 1.5, 1.6, 1.4, 1.0, 0.6};
+                                  1.1, 1.0, 0.9,  0.9, 1.0, 1.1,  1.3, 1.5, 1.6, 1.4, 1.0, 0.6};
 
 int sim_params_init(sim_params *p, uint64_t seed, int64_t end, int days, sim_effects effects)
 {
@@ -202,8 +202,8 @@ void sim_shopper_live(sim_shopper *s, const sim_params *p, bool treated)
                 : strcmp(s->channel, "paid_social") == 0 ? 0.75
                                                          : 1.0) *
                (returning ? 1.5 : 0.9);
-    double q = 0.22 * m * affinity;                          /* converts within 14 days */
-    double r = 0.40 * affinity * (returning ? 1.5 : 1.0);    /* orders again within 30 */
+    double q = 0.22 * m * affinity;                       /* converts within 14 days */
+    double r = 0.40 * affinity * (returning ? 1.5 : 1.0); /* orders again within 30 */
     double scale = treated ? 1 + fx->aov : 1;
     if (treated) {
         q *= 1 + fx->conversion;
@@ -268,13 +268,15 @@ bool sim_effect_parse(const char *arg, sim_effects *e, char *err, size_t errlen)
         return false;
     }
     size_t n = (size_t)(eq - arg);
-    double *slot = n == 10 && !strncmp(arg, "conversion", n)  ? &e->conversion
-                   : n == 3 && !strncmp(arg, "aov", n)        ? &e->aov
+    double *slot = n == 10 && !strncmp(arg, "conversion", n) ? &e->conversion
+                   : n == 3 && !strncmp(arg, "aov", n)       ? &e->aov
                    : n == 9 && !strncmp(arg, "retention", n) ? &e->retention
-                                                              : NULL;
+                                                             : NULL;
     if (!slot) {
-        snprintf(err, errlen, "'%.*s' is not a metric with a planted effect "
-                 "(conversion, aov, retention)", (int)n, arg);
+        snprintf(err, errlen,
+                 "'%.*s' is not a metric with a planted effect "
+                 "(conversion, aov, retention)",
+                 (int)n, arg);
         return false;
     }
     char *end;

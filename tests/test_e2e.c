@@ -7,9 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
+#include "support/cli.h"
 #include "support/liftd.h"
 #include "support/pgtest.h"
 
@@ -41,21 +41,9 @@ static void teardown(void)
 
 TestSuite(e2e, .init = setup, .fini = teardown, .timeout = 300);
 
-/* Runs a liftctl command line against the test database; returns its standard output
- * (static storage) and asserts it succeeded. */
 static const char *liftctl(const char *args)
 {
-    static char out[8192];
-    char cmd[4096];
-    snprintf(cmd, sizeof cmd, "LIFT_DATABASE_URL='%s' %s %s 2>/dev/null", conninfo,
-             pgtest_bin("liftctl"), args);
-    FILE *p = popen(cmd, "r");
-    cr_assert(p, "popen %s", cmd);
-    size_t n = fread(out, 1, sizeof out - 1, p);
-    out[n] = '\0';
-    int status = pclose(p);
-    cr_assert_eq(status, 0, "`liftctl %s` failed (%d): %s", args, status, out);
-    return out;
+    return cli_ok(conninfo, args);
 }
 
 typedef struct sent {
@@ -85,8 +73,7 @@ static json_t *report(const char *experiment)
 {
     char path[512], args[1024];
     const char *tmp = getenv("LIFT_TEST_TMP");
-    snprintf(path, sizeof path, "%s/e2e-%d-%s.json", tmp ? tmp : "/tmp", (int)getpid(),
-             experiment);
+    snprintf(path, sizeof path, "%s/e2e-%d-%s.json", tmp ? tmp : "/tmp", (int)getpid(), experiment);
     snprintf(args, sizeof args, "report %s --format json --as-of %s --out %s", experiment, END,
              path);
     liftctl(args);
@@ -116,8 +103,9 @@ static long count(const char *sql)
 
 Test(e2e, planted_effects_are_recovered_and_nothing_is_lost_or_doubled)
 {
-    const char *applied = liftctl("apply sql/examples/homepage_recs.sql sql/examples/checkout_aa.sql"
-                                  " sql/examples/global_holdout.sql");
+    const char *applied =
+        liftctl("apply sql/examples/homepage_recs.sql sql/examples/checkout_aa.sql"
+                " sql/examples/global_holdout.sql");
     cr_assert(strstr(applied, "applied sql/examples/global_holdout.sql"), "%s", applied);
     memset(&d, 0, sizeof d);
     liftd_start(&d, conninfo, NULL, NULL);
@@ -157,8 +145,8 @@ Test(e2e, planted_effects_are_recovered_and_nothing_is_lost_or_doubled)
         cr_log_info("%s: planted %+.2f, estimated %+.4f [%+.4f, %+.4f]", planted[i].metric,
                     planted[i].planted, est, lo, hi);
         cr_assert(lo <= planted[i].planted && planted[i].planted <= hi,
-                  "%s: planted %+.2f outside [%+.4f, %+.4f]", planted[i].metric,
-                  planted[i].planted, lo, hi);
+                  "%s: planted %+.2f outside [%+.4f, %+.4f]", planted[i].metric, planted[i].planted,
+                  lo, hi);
     }
     const json_t *verdict = json_array_get(json_object_get(doc, "verdicts"), 0);
     cr_assert_str_neq(json_string_value(json_object_get(verdict, "outcome")), "loss");
@@ -188,13 +176,9 @@ Test(e2e, apply_refuses_a_bad_file_whole_naming_the_row)
           "COMMIT;\n",
           f);
     fclose(f);
-    snprintf(cmd, sizeof cmd, "LIFT_DATABASE_URL='%s' %s apply %s 2>&1", conninfo,
-             pgtest_bin("liftctl"), path);
-    FILE *p = popen(cmd, "r");
-    size_t n = fread(out, 1, sizeof out - 1, p);
-    out[n] = '\0';
-    int status = pclose(p);
-    cr_assert_eq(WEXITSTATUS(status), 2, "exit %d: %s", status, out);
+    snprintf(cmd, sizeof cmd, "apply %s", path);
+    int status = cli_run(conninfo, NULL, cmd, 1, out, sizeof out);
+    cr_assert_eq(status, 2, "exit %d: %s", status, out);
     cr_assert(strstr(out, "promo") && strstr(out, "nothing of this file was applied"), "%s", out);
     cr_assert_str_eq(pgtest_value(db, "SELECT count(*) FROM lift.experiments WHERE key = 'promo'"),
                      "0");

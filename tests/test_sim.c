@@ -162,8 +162,8 @@ Test(sim, planted_effects_move_the_metrics_by_the_planted_amount, .timeout = 60)
     double aov = (trt.revenue / trt.orders) / (ctl.revenue / ctl.orders) - 1;
     cr_log_info("conversion %.4f -> %+.4f (planted %+.2f); retention %.4f -> %+.4f (%+.2f); "
                 "aov %.2f -> %+.4f (%+.2f)",
-                ctl.converted / ctl.n, conv, fx.conversion, ctl.retained / ctl.n, ret,
-                fx.retention, ctl.revenue / ctl.orders, aov, fx.aov);
+                ctl.converted / ctl.n, conv, fx.conversion, ctl.retained / ctl.n, ret, fx.retention,
+                ctl.revenue / ctl.orders, aov, fx.aov);
     double se_conv = rel_se(ctl.converted, ctl.n, trt.converted, trt.n);
     double se_ret = rel_se(ctl.retained, ctl.n, trt.retained, trt.n);
     cr_assert_lt(fabs(conv - fx.conversion), 4 * se_conv, "conversion lift %.4f", conv);

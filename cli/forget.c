@@ -1,0 +1,81 @@
+/* liftctl forget: the right to erasure. Deletes every exposure, event and QA override of
+ * the given shoppers in one transaction and prints what it removed. When liftd stores
+ * pseudonyms (LIFT_PSEUDONYM_KEY), the same key finds the shopper's rows; rows stored
+ * under the raw id (before pseudonyms were turned on) go too. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "lift/assign.h"
+#include "lift/pseudo.h"
+#include "lift/text.h"
+
+static const char USAGE[] =
+    "usage: liftctl forget UNIT...\n"
+    "Deletes every exposure, event and QA override of these shoppers (right to erasure), in\n"
+    "one transaction, and prints what was removed. If liftd stores pseudonyms, run this with\n"
+    "the same LIFT_PSEUDONYM_KEY. Rows liftd has not yet written (its queue, or its spool\n"
+    "while the database is away) are not reached: run it again after liftd has flushed.\n";
+
+int cmd_forget(int argc, char **argv)
+{
+    if (argc < 2 || !strcmp(argv[1], "--help")) {
+        fputs(USAGE, argc < 2 ? stderr : stdout);
+        return argc < 2 ? CLI_USAGE : CLI_OK;
+    }
+    const char *key = getenv("LIFT_PSEUDONYM_KEY");
+    lift_pseudo *pseudo = lift_pseudo_new(key);
+    lift_buf ids;
+    lift_buf_init(&ids);
+    lift_buf_puts(&ids, "{");
+    for (int i = 1; i < argc; i++) {
+        size_t n = strlen(argv[i]);
+        if (n == 0 || n > LIFT_UNIT_MAX || !lift_utf8_valid(argv[i], n)) {
+            lift_buf_fini(&ids);
+            lift_pseudo_free(pseudo);
+            return cli_fail(CLI_USAGE, "forget",
+                            "'%s' is not a unit id (1 to %d bytes of UTF-8)", argv[i],
+                            LIFT_UNIT_MAX);
+        }
+        /* A PostgreSQL array literal: every element quoted, quotes and backslashes escaped. */
+        lift_buf_puts(&ids, i > 1 ? ",\"" : "\"");
+        for (const char *c = argv[i]; *c; c++) {
+            if (*c == '"' || *c == '\\')
+                lift_buf_puts(&ids, "\\");
+            lift_buf_append(&ids, c, 1);
+        }
+        lift_buf_puts(&ids, "\"");
+        if (pseudo) {
+            char p[LIFT_PSEUDO_LEN + 1];
+            lift_pseudo_unit(pseudo, argv[i], n, p);
+            lift_buf_printf(&ids, ",\"%s\"", p);
+        }
+    }
+    lift_buf_puts(&ids, "}");
+    lift_pseudo_free(pseudo);
+
+    lift_db *db = cli_connect();
+    if (!db) {
+        lift_buf_fini(&ids);
+        return CLI_FAIL;
+    }
+    lift_err err;
+    const char *params[] = {ids.data};
+    PGresult *res = lift_db_exec(
+        db,
+        "WITH x AS (DELETE FROM lift.exposures WHERE unit = ANY ($1::text[]) RETURNING 1),"
+        "     e AS (DELETE FROM lift.events WHERE unit = ANY ($1::text[]) RETURNING 1),"
+        "     o AS (DELETE FROM lift.overrides WHERE unit = ANY ($1::text[]) RETURNING 1)"
+        " SELECT (SELECT count(*) FROM x), (SELECT count(*) FROM e), (SELECT count(*) FROM o)",
+        1, params, NULL, &err);
+    lift_buf_fini(&ids);
+    lift_db_close(db);
+    if (!res)
+        return cli_fail(CLI_FAIL, "forget", "%s (nothing was removed)", err.msg);
+    printf("forgot %d shopper%s%s: removed %s exposures, %s events, %s QA overrides\n", argc - 1,
+           argc == 2 ? "" : "s", key && *key ? " (by pseudonym and raw id)" : "",
+           PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 2));
+    PQclear(res);
+    return CLI_OK;
+}

@@ -2,6 +2,7 @@
 #
 #   make            deps + build/liftd + build/liftctl
 #   make test       deps + build + the whole suite against a throwaway PostgreSQL
+#   make test-faults the fault tests (tests/fault/) at full length
 #   make demo       the main job end to end (see README)
 #   make sanitize   the suite under ASan+UBSan (clang)
 #   make bench      benchmarks under bench/
@@ -33,7 +34,7 @@ REPORT_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard reports/*.c))
 SIM_OBJ    := $(patsubst %.c,$(BUILD)/%.o,$(wildcard sim/*.c))
 CLI_OBJ    := $(patsubst %.c,$(BUILD)/%.o,$(wildcard cli/*.c))
 SUPPORT_OBJ:= $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/support/*.c))
-TESTS      := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/test_*.c))
+TESTS      := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/test_*.c tests/fault/test_*.c))
 BENCHES    := $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
 SQL_FILES  := $(sort $(wildcard sql/migrations/*.sql sql/analysis/*.sql))
 
@@ -41,7 +42,8 @@ SQL_FILES  := $(sort $(wildcard sql/migrations/*.sql sql/analysis/*.sql))
 CORE_LIBS := $(BUILD)/libliftreport.a $(BUILD)/libliftsim.a $(BUILD)/libliftserver.a \
              $(BUILD)/libliftstats.a $(BUILD)/libliftcommon.a
 
-.PHONY: all deps build-all build-tests test sanitize bench demo clean format format-check
+.PHONY: all deps build-all build-tests test test-faults sanitize bench demo clean format \
+        format-check
 .DEFAULT_GOAL := all
 .SECONDARY:
 
@@ -60,6 +62,12 @@ test:
 	@scripts/deps.sh test
 	@$(MAKE) --no-print-directory -j$(JOBS) build-tests
 	@tests/run.sh $(BUILD)
+
+# The fault tests at full length: more kills and restarts, more clients, longer loads.
+test-faults:
+	@scripts/deps.sh test
+	@$(MAKE) --no-print-directory -j$(JOBS) build-tests
+	@LIFT_FAULTS=full tests/run.sh $(BUILD) test_faults
 
 sanitize:
 	@scripts/deps.sh test

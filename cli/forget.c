@@ -34,9 +34,8 @@ int cmd_forget(int argc, char **argv)
         if (n == 0 || n > LIFT_UNIT_MAX || !lift_utf8_valid(argv[i], n)) {
             lift_buf_fini(&ids);
             lift_pseudo_free(pseudo);
-            return cli_fail(CLI_USAGE, "forget",
-                            "'%s' is not a unit id (1 to %d bytes of UTF-8)", argv[i],
-                            LIFT_UNIT_MAX);
+            return cli_fail(CLI_USAGE, "forget", "'%s' is not a unit id (1 to %d bytes of UTF-8)",
+                            argv[i], LIFT_UNIT_MAX);
         }
         /* A PostgreSQL array literal: every element quoted, quotes and backslashes escaped. */
         lift_buf_puts(&ids, i > 1 ? ",\"" : "\"");

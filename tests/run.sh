@@ -18,8 +18,8 @@ if ! cluster_start "$BUILD"; then
 fi
 
 passed=0 failed=0
-for t in "$BUILD"/tests/test_*; do
-    [ -x "$t" ] || continue
+for t in "$BUILD"/tests/test_* "$BUILD"/tests/fault/test_*; do
+    [ -x "$t" ] && [ -f "$t" ] || continue
     name=$(basename "$t")
     if [ -n "$ONLY" ] && ! echo " $ONLY " | grep -q " $name "; then
         continue

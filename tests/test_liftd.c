@@ -1,7 +1,6 @@
 /* liftd end to end: a real server on an ephemeral port, a real PostgreSQL, real HTTP. */
 #include <criterion/criterion.h>
 #include <jansson.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -455,80 +454,4 @@ Test(liftd, serves_from_cache_and_spools_while_the_database_is_away)
     cr_assert(liftd_log_has(&d, "spool replayed rows="));
 }
 
-/* --- graceful shutdown ---------------------------------------------------------------- */
-
-typedef struct poster {
-    int port, id;
-    volatile int *stop;
-    long acked;
-    lift_buf ids; /* acknowledged event ids, one per line */
-} poster;
-
-static void *post_loop(void *arg)
-{
-    poster *p = arg;
-    lift_err err;
-    lift_httpc *c = lift_httpc_open("127.0.0.1", p->port, 15000, &err);
-    lift_buf body;
-    lift_buf_init(&body);
-    lift_httpc_response resp;
-    lift_buf_init(&resp.body);
-    static const char *const h[] = {"Content-Type: application/json",
-                                    "Authorization: Bearer " TEST_KEY, NULL};
-    for (int batch = 0; c && !*p->stop && batch < 10000; batch++) {
-        char prefix[32];
-        snprintf(prefix, sizeof prefix, "t%d-b%d", p->id, batch);
-        events_body(&body, prefix, 0, 200);
-        if (lift_httpc_request(c, "POST", "/v1/events", h, body.data, body.len, &resp, &err) !=
-            LIFT_OK)
-            break; /* the server went away: these were not acknowledged */
-        if (resp.status == 202) {
-            p->acked += 200;
-            for (int i = 0; i < 200; i++)
-                lift_buf_printf(&p->ids, "%s-%d\n", prefix, i);
-        }
-    }
-    lift_httpc_close(c);
-    lift_buf_fini(&body);
-    lift_buf_fini(&resp.body);
-    return NULL;
-}
-
-Test(liftd, sigterm_under_load_loses_nothing_acknowledged)
-{
-    volatile int stop = 0;
-    poster p[4];
-    pthread_t t[4];
-    for (int i = 0; i < 4; i++) {
-        p[i] = (poster){d.port, i, &stop, 0, {0}};
-        lift_buf_init(&p[i].ids);
-        pthread_create(&t[i], NULL, post_loop, &p[i]);
-    }
-    sleep_us(800000);
-    int64_t t0 = lift_time_mono();
-    int status = liftd_stop(&d, SIGTERM);
-    double took = (double)(lift_time_mono() - t0) / 1e6;
-    stop = 1;
-    long acked = 0;
-    for (int i = 0; i < 4; i++) {
-        pthread_join(t[i], NULL);
-        acked += p[i].acked;
-    }
-    cr_assert_eq(status, 0, "exit status %d", status);
-    cr_assert_lt(took, 10, "shutdown took %.1f s", took);
-    cr_assert_gt(acked, 1000, "only %ld events acknowledged before the signal", acked);
-    /* Every acknowledged id is stored exactly once. */
-    pgtest_ok(db, "CREATE TEMP TABLE acked (event_id text)");
-    for (int i = 0; i < 4; i++) {
-        lift_err err;
-        cr_assert_eq(lift_db_copy(db, "COPY acked FROM STDIN", p[i].ids.data ? p[i].ids.data : "",
-                                  p[i].ids.len, &err),
-                     LIFT_OK, "%s", err.msg);
-        lift_buf_fini(&p[i].ids);
-    }
-    cr_assert_eq(count("SELECT count(*) FROM acked a LEFT JOIN lift.events e USING (event_id) "
-                       "WHERE e.event_id IS NULL"),
-                 0, "acknowledged events missing");
-    cr_assert_eq(count("SELECT count(*) FROM acked"), acked);
-    cr_log_info("SIGTERM after %ld acknowledged events: exit 0 in %.2f s, none lost", acked, took);
-}
+/* Graceful shutdown under load: tests/fault/test_faults.c. */

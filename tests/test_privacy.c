@@ -137,8 +137,8 @@ Test(privacy, forget_erases_raw_ids_and_refuses_bad_ones)
     start(NULL);
     traffic();
     const char *out = forget(NULL, "forget alice bob", 0);
-    cr_assert(strstr(out, "forgot 2 shoppers: removed 1 exposures, 4 events, 1 QA overrides"),
-              "%s", out);
+    cr_assert(strstr(out, "forgot 2 shoppers: removed 1 exposures, 4 events, 1 QA overrides"), "%s",
+              out);
     cr_assert_eq(count("SELECT count(*) FROM lift.events"), 0);
     out = forget(NULL, "forget ''", 2);
     cr_assert(strstr(out, "is not a unit id"), "%s", out);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -77,6 +78,9 @@ void liftd_start(liftd_proc *p, const char *conninfo, const char *const *args,
         int fd = open(p->log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
         dup2(fd, 1);
         dup2(fd, 2);
+        if (p->fsize_limit > 0)
+            setrlimit(RLIMIT_FSIZE,
+                      &(struct rlimit){(rlim_t)p->fsize_limit, (rlim_t)p->fsize_limit});
         setenv("LIFT_HOME", p->home, 1);
         setenv("LIFT_API_KEYS", TEST_KEY, 1);
         unsetenv("LIFT_DATABASE_URL");

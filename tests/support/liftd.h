@@ -15,6 +15,7 @@ typedef struct liftd_proc {
     char conninfo[1100]; /* the database, as its owner */
     char home[512];      /* LIFT_HOME: spool and config cache */
     char log[600];
+    long fsize_limit; /* when set: RLIMIT_FSIZE of the process, in bytes (a "full disk") */
     lift_httpc *http;
 } liftd_proc;
 

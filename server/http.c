@@ -112,6 +112,9 @@ bool lift_http_authorized(lift_http_request *req)
 
 static enum MHD_Result dispatch(lift_http_request *req, const char *url, const char *method)
 {
+    if (req->no_host)
+        return lift_http_error(req, MHD_HTTP_BAD_REQUEST, "bad_request",
+                               "an HTTP/1.1 request needs a Host header", "Host");
     const lift_route *rt = find_path(url);
     if (!rt) {
         char msg[160];
@@ -140,7 +143,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                                   const char *method, const char *version, const char *upload_data,
                                   size_t *upload_size, void **req_cls)
 {
-    (void)version;
     lift_app *app = cls;
     lift_http_request *req = *req_cls;
     if (!req) {
@@ -154,6 +156,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         req->route = rt ? rt->id : LIFT_ROUTE_OTHER;
         lift_buf_init(&req->body);
         *req_cls = req;
+        req->no_host = !strcmp(version, MHD_HTTP_VERSION_1_1) &&
+                       !MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
         const char *cl =
             MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
         unsigned long long declared = cl ? strtoull(cl, NULL, 10) : 0;

@@ -145,8 +145,8 @@ Test(faults, sigterm_under_load_exits_0_in_time_and_loses_nothing_acknowledged)
 static void pg_ctl(const char *what)
 {
     char cmd[2048];
-    snprintf(cmd, sizeof cmd, "LIFT_HOME='%s' LIFT_PG_FAST=1 %s db %s >>'%s/db.log' 2>&1",
-             pg_home, pgtest_bin("liftctl"), what, pg_home);
+    snprintf(cmd, sizeof cmd, "LIFT_HOME='%s' LIFT_PG_FAST=1 %s db %s >>'%s/db.log' 2>&1", pg_home,
+             pgtest_bin("liftctl"), what, pg_home);
     cr_assert_eq(system(cmd), 0, "liftctl db %s failed (see %s/db.log)", what, pg_home);
 }
 
@@ -160,8 +160,8 @@ static void own_cluster(void)
     cr_assert_eq(system(cmd), 0);
     pg_ctl("start");
     snprintf(conninfo, sizeof conninfo, "host=%s/pg port=5432 user=lift dbname=lift", pg_home);
-    snprintf(cmd, sizeof cmd, "LIFT_DATABASE_URL='%s' %s db migrate >>'%s/db.log' 2>&1",
-             conninfo, pgtest_bin("liftctl"), pg_home);
+    snprintf(cmd, sizeof cmd, "LIFT_DATABASE_URL='%s' %s db migrate >>'%s/db.log' 2>&1", conninfo,
+             pgtest_bin("liftctl"), pg_home);
     cr_assert_eq(system(cmd), 0, "migrate failed (see %s/db.log)", pg_home);
     lift_err err;
     db = lift_db_open(conninfo, &err);
@@ -183,7 +183,8 @@ static double until_ingesting(void)
     int64_t t0 = lift_time_mono();
     static const char *const h[] = {"Content-Type: application/json",
                                     "Authorization: Bearer " TEST_KEY, NULL};
-    const char *body = "{\"events\":[{\"event_id\":\"probe\",\"unit\":\"p\",\"type\":\"page_view\"}]}";
+    const char *body =
+        "{\"events\":[{\"event_id\":\"probe\",\"unit\":\"p\",\"type\":\"page_view\"}]}";
     while (lift_time_mono() - t0 < 30000000) {
         if (liftd_post_with(&d, "/v1/events", h, body, strlen(body), &r) == 202)
             return (double)(lift_time_mono() - t0) / 1e6;
@@ -226,8 +227,8 @@ Test(faults, database_restart_under_mixed_load)
         /* The exposures of the assignments answered while it was down were spooled, then
          * replayed: one per assignment. */
         char sql[256];
-        snprintf(sql, sizeof sql,
-                 "SELECT count(*) FROM lift.exposures WHERE unit LIKE '%s-a%%'", prefix);
+        snprintf(sql, sizeof sql, "SELECT count(*) FROM lift.exposures WHERE unit LIKE '%s-a%%'",
+                 prefix);
         long exposures = 0;
         for (int i = 0; i < 200 && (exposures = count(sql)) < st.assigns_ok; i++)
             nap_ms(50);

@@ -9,8 +9,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "liftd.h"
 #include "lift/httpc.h"
+#include "liftd.h"
 #include "pgtest.h"
 
 #define BATCH        200
@@ -79,8 +79,8 @@ static void *run(void *arg)
             continue;
         }
         batch_body(&body, l->prefix, c->id, n);
-        int rc = lift_httpc_request(h, "POST", "/v1/events", HEADERS, body.data, body.len, &resp,
-                                    &err);
+        int rc =
+            lift_httpc_request(h, "POST", "/v1/events", HEADERS, body.data, body.len, &resp, &err);
         if (rc == LIFT_OK && resp.status == 202) {
             c->st.acked += BATCH;
             for (int i = 0; i < BATCH; i++)
@@ -166,10 +166,10 @@ long load_retry(int port, const load_stats *s)
         int64_t until = lift_time_mono() + 30 * INT64_C(1000000);
         int status = 0;
         while (status != 202 && lift_time_mono() < until) {
-            status = lift_httpc_request(h, "POST", "/v1/events", HEADERS, p, len, &resp, &err) ==
-                             LIFT_OK
-                         ? resp.status
-                         : 0;
+            status =
+                lift_httpc_request(h, "POST", "/v1/events", HEADERS, p, len, &resp, &err) == LIFT_OK
+                    ? resp.status
+                    : 0;
             if (status != 202)
                 nap(100000);
         }
@@ -185,9 +185,9 @@ long load_missing(lift_db *db, const lift_buf *ids)
 {
     lift_err err;
     pgtest_ok(db, "DROP TABLE IF EXISTS pg_temp.load_ids; CREATE TEMP TABLE load_ids (id text)");
-    cr_assert_eq(lift_db_copy(db, "COPY load_ids FROM STDIN", ids->data ? ids->data : "",
-                              ids->len, &err),
-                 LIFT_OK, "%s", err.msg);
+    cr_assert_eq(
+        lift_db_copy(db, "COPY load_ids FROM STDIN", ids->data ? ids->data : "", ids->len, &err),
+        LIFT_OK, "%s", err.msg);
     return atol(pgtest_value(db, "SELECT count(*) FROM load_ids i "
                                  "WHERE NOT EXISTS (SELECT 1 FROM lift.events e "
                                  "WHERE e.event_id = i.id)"));

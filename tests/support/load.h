@@ -14,11 +14,11 @@
 typedef struct load load;
 
 typedef struct load_stats {
-    long acked;                 /* events answered 202 */
-    long refused, lost, other;  /* batches answered 503 / not answered / anything else */
+    long acked;                /* events answered 202 */
+    long refused, lost, other; /* batches answered 503 / not answered / anything else */
     long assigns_ok, assigns_failed;
-    lift_buf acked_ids;         /* one event id per line (COPY text) */
-    lift_buf retry;             /* bodies of refused and unanswered batches, one per line */
+    lift_buf acked_ids; /* one event id per line (COPY text) */
+    lift_buf retry;     /* bodies of refused and unanswered batches, one per line */
 } load_stats;
 
 load *load_start(int port, int posters, int assigners, const char *prefix);

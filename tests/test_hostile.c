@@ -176,8 +176,7 @@ static const hostile CATALOGUE[] = {
      400, "events[0].type", true},
     {"type of 65 bytes", "POST", "/v1/events", "@long_type", 400, "events[0].type", true},
     {"invalid UTF-8 byte in unit", "POST", "/v1/events",
-     EV("{\"event_id\":\"e\",\"unit\":\"u\xff\",\"type\":\"order\"}"), 400, "not valid JSON",
-     true},
+     EV("{\"event_id\":\"e\",\"unit\":\"u\xff\",\"type\":\"order\"}"), 400, "not valid JSON", true},
     {"lone surrogate in unit", "POST", "/v1/events",
      EV("{\"event_id\":\"e\",\"unit\":\"u\\ud800\",\"type\":\"order\"}"), 400, "not valid JSON",
      true},
@@ -202,8 +201,8 @@ static const hostile CATALOGUE[] = {
      "\"field\":", true},
     {"value a string", "POST", "/v1/events", EV("{" ITEM ",\"value\":\"12\"}"), 400,
      "expected a number", true},
-    {"value true", "POST", "/v1/events", EV("{" ITEM ",\"value\":true}"), 400,
-     "events[0].value", true},
+    {"value true", "POST", "/v1/events", EV("{" ITEM ",\"value\":true}"), 400, "events[0].value",
+     true},
     /* Currency and time. */
     {"currency EURO", "POST", "/v1/events", EV("{" ITEM ",\"currency\":\"EURO\"}"), 400,
      "3 upper-case letters", true},
@@ -218,8 +217,8 @@ static const hostile CATALOGUE[] = {
     {"ts without a zone", "POST", "/v1/events", EV("{" ITEM ",\"ts\":\"2026-01-01T00:00:00\"}"),
      400, "events[0].ts", true},
     {"ts in 10 minutes", "POST", "/v1/events", "@future", 400, "in the future", true},
-    {"ts a number", "POST", "/v1/events", EV("{" ITEM ",\"ts\":1700000000}"), 400,
-     "events[0].ts", true},
+    {"ts a number", "POST", "/v1/events", EV("{" ITEM ",\"ts\":1700000000}"), 400, "events[0].ts",
+     true},
     /* Size. */
     {"1001 items", "POST", "/v1/events", "@many", 400, "over the limit of 1000", true},
     {"body of 1 MiB + 1", "POST", "/v1/events", "@big", 413, "over the limit", true},
@@ -241,8 +240,8 @@ static const hostile CATALOGUE[] = {
      "\"field\":", true},
     /* Content type and keys. */
     {"text/plain", "POST", "/v1/events@text", EV("{" ITEM "}"), 415, "application/json", true},
-    {"no content type", "POST", "/v1/events@nocontent", EV("{" ITEM "}"), 415,
-     "application/json", true},
+    {"no content type", "POST", "/v1/events@nocontent", EV("{" ITEM "}"), 415, "application/json",
+     true},
     {"no API key", "POST", "/v1/events@nokey", EV("{" ITEM "}"), 401, "unauthorized", true},
     {"a wrong API key", "POST", "/v1/events@badkey", EV("{" ITEM "}"), 401, "unauthorized", true},
     /* The assignment query string. */
@@ -260,8 +259,8 @@ static const hostile CATALOGUE[] = {
      "\"field\":\"expose\"", true},
     {"assign with consent=2", "GET", "/v1/assign?unit=a&consent=2", NULL, 400,
      "\"field\":\"consent\"", true},
-    {"assign with an unknown parameter", "GET", "/v1/assign?unit=a&expsoe=0", NULL, 400,
-     "expsoe", true},
+    {"assign with an unknown parameter", "GET", "/v1/assign?unit=a&expsoe=0", NULL, 400, "expsoe",
+     true},
     {"assign with an empty attribute name", "GET", "/v1/assign?unit=a&attr.=x", NULL, 400,
      "\"field\":", true},
     {"assign with 40 attributes", "GET", "@many_attrs", NULL, 400, "\"field\":", true},
@@ -270,8 +269,8 @@ static const hostile CATALOGUE[] = {
     /* Routes and methods, traversal. */
     {"unknown route", "GET", "/v2/assign", NULL, 404, "no such route", true},
     {"path traversal", "GET", "/../../etc/passwd", NULL, 404, "no such route", true},
-    {"traversal under a route", "GET", "/v1/assign/../../../etc/passwd", NULL, 404,
-     "no such route", true},
+    {"traversal under a route", "GET", "/v1/assign/../../../etc/passwd", NULL, 404, "no such route",
+     true},
     {"POST to /v1/assign", "POST", "/v1/assign", "{}", 405, "takes GET", true},
     {"GET /v1/events", "GET", "/v1/events", NULL, 405, "takes POST", true},
     {"DELETE /v1/events", "DELETE", "/v1/events", NULL, 405, "takes POST", true},
@@ -320,8 +319,9 @@ static char *special(const char *what, size_t *len)
         int n = !strcmp(what, "@many") ? 1001 : 40;
         lift_buf_puts(&b, "{\"events\":[");
         for (int i = 0; i < n; i++)
-            lift_buf_printf(&b, "%s{\"event_id\":\"m%d\",\"unit\":\"u\",\"type\":\"order\","
-                                "\"value\":%s}",
+            lift_buf_printf(&b,
+                            "%s{\"event_id\":\"m%d\",\"unit\":\"u\",\"type\":\"order\","
+                            "\"value\":%s}",
                             i ? "," : "", i, i == 17 && n == 40 ? "\"17\"" : "17.5");
         lift_buf_puts(&b, "]}");
     } else if (!strcmp(what, "@big") || !strcmp(what, "@huge")) {
@@ -423,9 +423,9 @@ Test(hostile, every_request_of_the_catalogue_is_refused_cleanly)
 /* Strings that attack other systems are just ids here: stored and echoed verbatim. */
 Test(hostile, injection_and_traversal_strings_are_stored_verbatim)
 {
-    static const char *const ids[] = {"'; DROP TABLE lift.events; --", "1 OR 1=1",
-                                      "../../etc/passwd", "<script>alert(1)</script>",
-                                      "${jndi:ldap://x/a}", "%s%s%n"};
+    static const char *const ids[] = {
+        "'; DROP TABLE lift.events; --", "1 OR 1=1",           "../../etc/passwd",
+        "<script>alert(1)</script>",     "${jndi:ldap://x/a}", "%s%s%n"};
     lift_buf b;
     lift_buf_init(&b);
     lift_buf_puts(&b, "{\"events\":[");

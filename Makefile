@@ -5,6 +5,7 @@
 #   make test-faults the fault tests (tests/fault/) at full length
 #   make demo       the main job end to end (see README)
 #   make sanitize   the suite under ASan+UBSan (clang)
+#   make fuzz       the libFuzzer harnesses of tests/fuzz/, FUZZ_SECONDS each (default 60)
 #   make bench      benchmarks under bench/
 #
 # Project flags live apart from CFLAGS so that `make CFLAGS=-O0` keeps -Werror.
@@ -42,7 +43,7 @@ SQL_FILES  := $(sort $(wildcard sql/migrations/*.sql sql/analysis/*.sql))
 CORE_LIBS := $(BUILD)/libliftreport.a $(BUILD)/libliftsim.a $(BUILD)/libliftserver.a \
              $(BUILD)/libliftstats.a $(BUILD)/libliftcommon.a
 
-.PHONY: all deps build-all build-tests test test-faults sanitize bench demo clean format \
+.PHONY: all deps build-all build-tests test test-faults sanitize fuzz bench demo clean format \
         format-check
 .DEFAULT_GOAL := all
 .SECONDARY:
@@ -75,6 +76,16 @@ sanitize:
 	  SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
 	  -j$(JOBS) build-tests
 	@LIFT_SANITIZE=1 tests/run.sh build-asan
+
+FUZZ_SECONDS ?= 60
+FUZZERS      := $(patsubst tests/fuzz/%.c,build-fuzz/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
+
+fuzz:
+	@scripts/deps.sh fuzz
+	@$(MAKE) --no-print-directory BUILD=build-fuzz CC=clang CFLAGS="-O1 -g" \
+	  SAN="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
+	  -j$(JOBS) $(FUZZERS)
+	@tests/fuzz/run.sh build-fuzz $(FUZZ_SECONDS)
 
 bench:
 	@scripts/deps.sh bench
@@ -124,6 +135,10 @@ $(BUILD)/liftctl: $(CLI_OBJ) $(CORE_LIBS)
 
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(SUPPORT_OBJ) $(CORE_LIBS)
 	$(Q)$(CC) $(ALL_LDFLAGS) $^ $(LIBS) -lcriterion -o $@
+
+$(BUILD)/fuzz/%: $(BUILD)/tests/fuzz/%.o $(CORE_LIBS)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_LDFLAGS) -fsanitize=fuzzer $^ $(LIBS) -o $@
 
 $(BUILD)/bench/%: $(BUILD)/bench/%.o $(CORE_LIBS)
 	$(Q)$(CC) $(ALL_LDFLAGS) $^ $(LIBS) -o $@

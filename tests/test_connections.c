@@ -148,8 +148,8 @@ Test(connections, a_thousand_idle_and_slow_connections_do_not_stop_service)
     /* After the timeout the idle ones are gone; the slow ones go as soon as they stop. */
     nap_ms(4500);
     int closed = closed_by_server();
-    cr_assert_geq(closed, ABUSERS / 2, "only %d of %d connections closed after the timeout",
-                  closed, ABUSERS);
+    cr_assert_geq(closed, ABUSERS / 2, "only %d of %d connections closed after the timeout", closed,
+                  ABUSERS);
     served(100, "after the timeout");
     cr_assert_eq(kill(d.pid, 0), 0);
 }

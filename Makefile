@@ -7,6 +7,7 @@
 #   make sanitize   the suite under ASan+UBSan (clang)
 #   make fuzz       the libFuzzer harnesses of tests/fuzz/, FUZZ_SECONDS each (default 60)
 #   make bench      benchmarks under bench/
+#   make soak       liftd under half its maximum load for SOAK_SECONDS (default 600)
 #
 # Project flags live apart from CFLAGS so that `make CFLAGS=-O0` keeps -Werror.
 
@@ -43,8 +44,8 @@ SQL_FILES  := $(sort $(wildcard sql/migrations/*.sql sql/analysis/*.sql))
 CORE_LIBS := $(BUILD)/libliftreport.a $(BUILD)/libliftsim.a $(BUILD)/libliftserver.a \
              $(BUILD)/libliftstats.a $(BUILD)/libliftcommon.a
 
-.PHONY: all deps build-all build-tests test test-faults sanitize fuzz bench demo clean format \
-        format-check
+.PHONY: all deps build-all build-tests test test-faults sanitize fuzz bench soak demo clean \
+        format format-check
 .DEFAULT_GOAL := all
 .SECONDARY:
 
@@ -91,6 +92,13 @@ bench:
 	@scripts/deps.sh bench
 	@$(MAKE) --no-print-directory -j$(JOBS) build-all $(BENCHES)
 	@bench/run.sh $(BUILD)
+
+SOAK_SECONDS ?= 600
+
+soak:
+	@scripts/deps.sh bench
+	@$(MAKE) --no-print-directory -j$(JOBS) build-all $(BUILD)/bench/soak
+	@bench/soak.sh $(BUILD) $(SOAK_SECONDS)
 
 demo:
 	@scripts/deps.sh build

@@ -59,8 +59,7 @@ static void *run(void *arg)
             int64_t due = start + (int64_t)((double)n / sh->rate * 1e6);
             int64_t now = lift_time_mono();
             if (due > now)
-                nanosleep(&(struct timespec){(due - now) / SEC, ((due - now) % SEC) * 1000},
-                          NULL);
+                nanosleep(&(struct timespec){(due - now) / SEC, ((due - now) % SEC) * 1000}, NULL);
         }
         int rc, want;
         long serial = w->serial++;
@@ -74,8 +73,8 @@ static void *run(void *arg)
                                 i ? "," : "", w->id, serial, i, serial % 50000,
                                 i % 4 ? "page_view" : "order", i);
             lift_buf_puts(&body, "]}");
-            rc = lift_httpc_request(h, "POST", "/v1/events", headers, body.data, body.len, &r,
-                                    &err);
+            rc =
+                lift_httpc_request(h, "POST", "/v1/events", headers, body.data, body.len, &r, &err);
             want = 202;
         } else {
             char target[96];
@@ -158,8 +157,8 @@ int main(int argc, char **argv)
     join(w);
     double max = (double)atomic_load(&sh.requests) / 10;
     long burst_errors = atomic_load(&sh.errors);
-    printf("soak: maximum %.0f requests/s (9 assignments : 1 POST of %d events), %ld errors\n",
-           max, EVENTS, burst_errors);
+    printf("soak: maximum %.0f requests/s (9 assignments : 1 POST of %d events), %ld errors\n", max,
+           EVENTS, burst_errors);
 
     /* 2. Half of it for the soak; a minute (or a tenth) of warm-up before the first sample. */
     atomic_store(&sh.requests, 0);
@@ -194,8 +193,9 @@ int main(int argc, char **argv)
     nanosleep(&(struct timespec){1, 0}, NULL);
     long stored = -1;
     lift_db *db = lift_db_open(argv[4], &err);
-    PGresult *res = db ? lift_db_exec(db, "SELECT count(*) FROM lift.events WHERE event_id "
-                                          "LIKE 'soak-%'",
+    PGresult *res = db ? lift_db_exec(db,
+                                      "SELECT count(*) FROM lift.events WHERE event_id "
+                                      "LIKE 'soak-%'",
                                       0, NULL, NULL, &err)
                        : NULL;
     if (res)

@@ -93,7 +93,7 @@ static bool reserve(lift_buf *b, size_t extra)
 
 void lift_buf_append(lift_buf *b, const void *p, size_t n)
 {
-    if (!reserve(b, n))
+    if (n == 0 || !reserve(b, n)) /* p may be NULL when n is 0 (memcpy may not) */
         return;
     memcpy(b->data + b->len, p, n);
     b->len += n;

@@ -9,6 +9,10 @@
 
 cluster_cleanup() {
     "$CLUSTER_BUILD/liftctl" db stop >/dev/null 2>&1
+    # Clusters the fault tests start for themselves, should a test have died mid-way.
+    for home in "$LIFT_TEST_TMP"/faultpg-*; do
+        [ -d "$home" ] && LIFT_HOME=$home "$CLUSTER_BUILD/liftctl" db stop >/dev/null 2>&1
+    done
     rm -rf "$LIFT_TEST_TMP"
 }
 

@@ -19,13 +19,6 @@
 #include "support/liftd.h"
 #include "support/pgtest.h"
 
-static const char CONFIG[] =
-    "BEGIN;"
-    "INSERT INTO lift.experiments (key, name, status) VALUES ('recs', 'Recs', 'running');"
-    "INSERT INTO lift.variants (experiment, key, weight) VALUES"
-    "  ('recs', 'control', 0.5), ('recs', 'personalized', 0.5);"
-    "COMMIT;";
-
 #define ABUSERS 1000
 
 static lift_db *db;
@@ -43,7 +36,7 @@ static void start(const char *const *args)
     cr_assert_geq(rl.rlim_cur, 2 * ABUSERS + 100, "RLIMIT_NOFILE %lu is too low",
                   (unsigned long)rl.rlim_cur);
     db = pgtest_db(conninfo, sizeof conninfo);
-    pgtest_ok(db, CONFIG);
+    pgtest_ok(db, PGTEST_RECS);
     memset(&d, 0, sizeof d);
     liftd_start(&d, conninfo, args, NULL);
 }

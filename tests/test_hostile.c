@@ -24,13 +24,6 @@
 #include "support/liftd.h"
 #include "support/pgtest.h"
 
-static const char CONFIG[] =
-    "BEGIN;"
-    "INSERT INTO lift.experiments (key, name, status) VALUES ('recs', 'Recs', 'running');"
-    "INSERT INTO lift.variants (experiment, key, weight) VALUES"
-    "  ('recs', 'control', 0.5), ('recs', 'personalized', 0.5);"
-    "COMMIT;";
-
 static lift_db *db;
 static char conninfo[1024];
 static liftd_proc d;
@@ -38,7 +31,7 @@ static liftd_proc d;
 static void setup(void)
 {
     db = pgtest_db(conninfo, sizeof conninfo);
-    pgtest_ok(db, CONFIG);
+    pgtest_ok(db, PGTEST_RECS);
     memset(&d, 0, sizeof d);
     liftd_start(&d, conninfo, NULL, NULL);
 }

@@ -16,13 +16,8 @@
 #define ALICE "2c3bc59506d458d650a89dfec1064134dd464ba8cf7f593ac9b77407b2bc1741"
 #define BOB   "c9cfbd3029c50bf136c3769d7c3aa3dfb8915a3c8a7862965fa3ac44e2732bc6"
 
-static const char CONFIG[] =
-    "BEGIN;"
-    "INSERT INTO lift.experiments (key, name, status) VALUES ('recs', 'Recs', 'running');"
-    "INSERT INTO lift.variants (experiment, key, weight) VALUES"
-    "  ('recs', 'control', 0.5), ('recs', 'personalized', 0.5);"
-    "INSERT INTO lift.overrides (experiment, unit, variant) VALUES ('recs', 'bob', 'control');"
-    "COMMIT;";
+static const char OVERRIDE[] =
+    "INSERT INTO lift.overrides (experiment, unit, variant) VALUES ('recs', 'bob', 'control')";
 
 static lift_db *db;
 static char conninfo[1024];
@@ -32,7 +27,8 @@ static lift_httpc_response r;
 static void setup(void)
 {
     db = pgtest_db(conninfo, sizeof conninfo);
-    pgtest_ok(db, CONFIG);
+    pgtest_ok(db, PGTEST_RECS);
+    pgtest_ok(db, OVERRIDE);
     lift_buf_init(&r.body);
 }
 

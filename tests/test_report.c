@@ -12,6 +12,7 @@
 
 #include "lift/report.h"
 #include "lift/sqlfiles.h"
+#include "support/cli.h"
 #include "support/pgtest.h"
 
 static lift_db *db;
@@ -484,4 +485,28 @@ Test(report, liftctl_report_writes_all_four_formats)
              "grep -q \"liftctl report: no experiment 'nope'\"",
              conninfo, pgtest_bin("liftctl"));
     cr_assert_eq(system(cmd), 0, "unknown experiments are named");
+}
+
+/* Analysts may hold only lift_analyst's read-only rights: the report needs no more. */
+Test(report, an_analyst_with_read_only_rights_can_report)
+{
+    pgtest_ok(db, SYNTHETIC);
+    char analyst[1100], out[4096];
+    pgtest_conninfo_as(conninfo, "lift_analyst", analyst, sizeof analyst);
+    int status = cli_run(analyst, NULL, "report recs --format json --out - --as-of 2026-06-01", 1,
+                         out, sizeof out);
+    cr_assert_eq(status, 0, "%s", out);
+    cr_assert(strstr(out, "\"report_version\""), "%.300s", out);
+    /* ...and can change nothing. */
+    lift_err err;
+    lift_db *a = lift_db_open(analyst, &err);
+    cr_assert(a, "%s", err.msg);
+    cr_assert(strstr(pgtest_fails(a, "INSERT INTO lift.events (event_id, unit, type, ts) "
+                                     "VALUES ('x', 'u', 't', now())"),
+                     "permission denied"));
+    cr_assert(strstr(pgtest_fails(a, "UPDATE lift.experiments SET status = 'stopped'"),
+                     "permission denied"));
+    cr_assert(strstr(pgtest_fails(a, "DELETE FROM lift.exposures"), "permission denied"));
+    cr_assert_neq(atol(pgtest_value(a, "SELECT count(*) FROM lift.events")), 0);
+    lift_db_close(a);
 }

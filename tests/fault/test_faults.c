@@ -18,14 +18,6 @@
 #include "../support/load.h"
 #include "../support/pgtest.h"
 
-/* One running experiment with full coverage: one exposure per assignment. */
-static const char CONFIG[] =
-    "BEGIN;"
-    "INSERT INTO lift.experiments (key, name, status) VALUES ('recs', 'Recs', 'running');"
-    "INSERT INTO lift.variants (experiment, key, weight) VALUES"
-    "  ('recs', 'control', 0.5), ('recs', 'personalized', 0.5);"
-    "COMMIT;";
-
 #define BATCH 200 /* events per batch, as support/load.c posts them */
 
 static lift_db *db;
@@ -90,7 +82,7 @@ static void check_nothing_lost(const load_stats *st, const char *prefix, int por
 Test(faults, sigkill_under_load_loses_nothing_acknowledged)
 {
     db = pgtest_db(conninfo, sizeof conninfo);
-    pgtest_ok(db, CONFIG);
+    pgtest_ok(db, PGTEST_RECS);
     liftd_start(&d, conninfo, NULL, NULL);
     int cycles = full() ? 5 : 1;
     for (int c = 0; c < cycles; c++) {
@@ -120,7 +112,7 @@ Test(faults, sigkill_under_load_loses_nothing_acknowledged)
 Test(faults, sigterm_under_load_exits_0_in_time_and_loses_nothing_acknowledged)
 {
     db = pgtest_db(conninfo, sizeof conninfo);
-    pgtest_ok(db, CONFIG);
+    pgtest_ok(db, PGTEST_RECS);
     liftd_start(&d, conninfo, NULL, NULL);
     load *l = load_start(d.port, full() ? 8 : 4, 1, "term");
     nap_ms(full() ? 3000 : 800);
@@ -166,7 +158,7 @@ static void own_cluster(void)
     lift_err err;
     db = lift_db_open(conninfo, &err);
     cr_assert(db, "%s", err.msg);
-    pgtest_ok(db, CONFIG);
+    pgtest_ok(db, PGTEST_RECS);
 }
 
 static void own_cluster_stop(void)
@@ -260,7 +252,7 @@ static long metric(const char *name)
 Test(faults, spool_disk_full_is_reported_and_serving_goes_on)
 {
     db = pgtest_db(conninfo, sizeof conninfo);
-    pgtest_ok(db, CONFIG);
+    pgtest_ok(db, PGTEST_RECS);
     liftd_start(&d, conninfo, NULL, NULL); /* caches the config for the next start */
     cr_assert_eq(liftd_stop(&d, SIGTERM), 0);
     /* No database: every exposure goes to the spool, which may not grow past 64 KiB. */

@@ -6,7 +6,8 @@
 
 /* Runs `liftctl ARGS` with LIFT_DATABASE_URL=conninfo and the extra environment `env`
  * ("NAME=value ..." in shell syntax, or NULL). Captures standard output (and standard
- * error too when with_stderr) into out; returns the exit status (-1 if it did not exit). */
+ * error too when with_stderr) into out, cut to len - 1 bytes; returns the exit status (-1
+ * if it did not exit). */
 int cli_run(const char *conninfo, const char *env, const char *args, int with_stderr, char *out,
             size_t len);
 

@@ -76,3 +76,10 @@ const char *pgtest_bin(const char *name)
     snprintf(path, sizeof path, "%s/%s", build && *build ? build : "build", name);
     return path;
 }
+
+const char PGTEST_RECS[] =
+    "BEGIN;"
+    "INSERT INTO lift.experiments (key, name, status) VALUES ('recs', 'Recs', 'running');"
+    "INSERT INTO lift.variants (experiment, key, weight) VALUES"
+    "  ('recs', 'control', 0.5), ('recs', 'personalized', 0.5);"
+    "COMMIT;";

@@ -25,6 +25,10 @@ const char *pgtest_fails(lift_db *db, const char *script);
 /* The first column of the first row of a query, as text (static storage; "" for NULL). */
 const char *pgtest_value(lift_db *db, const char *sql);
 
+/* Config of one running 50/50 experiment "recs" (control, personalized), full coverage:
+ * one exposure per assignment. */
+extern const char PGTEST_RECS[];
+
 /* Path of a built binary, e.g. pgtest_bin("liftctl") → "build/liftctl". */
 const char *pgtest_bin(const char *name);
 

@@ -41,6 +41,14 @@ int lift_utf8_next(const unsigned char **p, const unsigned char *end, uint32_t *
     return 0;
 }
 
+bool lift_has_control(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7F)
+            return true;
+    return false;
+}
+
 bool lift_utf8_valid(const char *s, size_t n)
 {
     const unsigned char *p = (const unsigned char *)s, *end = p + n;

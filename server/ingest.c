@@ -43,7 +43,8 @@ static int known(const item *it, json_t *obj, const char *const *allowed)
     return LIFT_OK;
 }
 
-/* A required string of 1..max bytes of UTF-8 (jansson has already refused NUL). */
+/* A required string of 1..max bytes of UTF-8 (jansson has already refused NUL) without
+ * control characters. */
 static int text(const item *it, json_t *obj, const char *key, size_t max, const char **s,
                 size_t *len)
 {
@@ -61,6 +62,8 @@ static int text(const item *it, json_t *obj, const char *key, size_t max, const 
         snprintf(what, sizeof what, "is longer than %zu bytes", max);
         return bad(it, key, what);
     }
+    if (lift_has_control(*s, *len))
+        return bad(it, key, "contains a control character");
     return LIFT_OK;
 }
 

@@ -108,6 +108,8 @@ int lift_query_add(lift_assign_query *q, const char *rkey, size_t rklen, const c
                                   LIFT_UNIT_MAX);
         if (!lift_utf8_valid(val, vlen))
             return lift_err_field(err, LIFT_EINVAL, "unit", "unit is not valid UTF-8");
+        if (lift_has_control(val, vlen))
+            return lift_err_field(err, LIFT_EINVAL, "unit", "unit contains a control character");
         q->unit = val;
         q->unit_len = vlen;
     } else if (klen == 10 && memcmp(key, "experiment", 10) == 0) {

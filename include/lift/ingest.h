@@ -14,7 +14,8 @@
 
 /* The rules (shared/DESIGN.md, liftd HTTP API; issue 4):
  *   body {"events": [...]} or {"exposures": [...]}, at most max_items items;
- *   event_id and unit: 1 to 128 bytes of UTF-8; type: 1 to 64 bytes of UTF-8;
+ *   event_id and unit: 1 to 128 bytes of UTF-8; type: 1 to 64 bytes of UTF-8; none of
+ *   them with a control character (a newline, a tab...);
  *   value: a finite number with |value| <= 1e9 (refunds are negative), or absent;
  *   currency: 3 upper-case letters (ISO 4217), or absent;
  *   ts: RFC 3339, not more than 5 minutes in the future (history is fine); absent: now;

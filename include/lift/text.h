@@ -13,6 +13,10 @@ int lift_utf8_next(const unsigned char **p, const unsigned char *end, uint32_t *
 /* True when s[0..n) is well-formed UTF-8 with no NUL byte. */
 bool lift_utf8_valid(const char *s, size_t n);
 
+/* True when s[0..n) holds an ASCII control character (U+0000..U+001F, U+007F): not allowed
+ * in ids and types, which are identifiers (and stored rows are one line each). */
+bool lift_has_control(const char *s, size_t n);
+
 /* A growable byte buffer. Allocation failure is sticky: appends become no-ops and
  * `failed` stays set, so callers check once at the end. data is NUL-terminated. */
 typedef struct lift_buf {

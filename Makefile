@@ -23,31 +23,62 @@ WARN := -Wall -Wextra -Werror -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-
         -Wold-style-definition -Wpointer-arith -Wcast-qual -Wwrite-strings -Wformat=2 \
         -Wundef -Wvla -Wdouble-promotion -Wnull-dereference
 
-ALL_CFLAGS   = -std=c11 -D_POSIX_C_SOURCE=200809L -pthread $(WARN) $(SAN) -MMD -MP $(CFLAGS)
-ALL_CPPFLAGS = -Iinclude $(shell pkg-config --cflags $(PKGS)) $(CPPFLAGS)
-ALL_LDFLAGS  = -pthread $(SAN) $(LDFLAGS)
-LIBS         = $(shell pkg-config --libs $(PKGS)) -lm
+# Layers, each a static library that depends only on those before it:
+#   common  <-  core  <-  db  <-  server (liftd), reports, cli (liftctl), sim
+#   common  <-  stats (beside core: no I/O)
+# Each layer compiles with the include paths of its own packages only, so core/ cannot
+# include libpq's headers (they live outside the default path) and links without it.
+COMMON_PKGS := jansson
+CORE_PKGS   := $(COMMON_PKGS) libcrypto
+STATS_PKGS  := gsl
+DB_PKGS     := $(CORE_PKGS) libpq
+pkg_cflags   = $(shell pkg-config --cflags $(1))
+pkg_libs     = $(shell pkg-config --libs $(1))
 
-COMMON_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard common/*.c))
-STATS_OBJ  := $(patsubst %.c,$(BUILD)/%.o,$(wildcard stats/*.c))
-SERVER_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(filter-out server/main.c,$(wildcard server/*.c))) \
-              $(BUILD)/gen/sqlfiles.o
-REPORT_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard reports/*.c))
-SIM_OBJ    := $(patsubst %.c,$(BUILD)/%.o,$(wildcard sim/*.c))
-CLI_OBJ    := $(patsubst %.c,$(BUILD)/%.o,$(wildcard cli/*.c))
-SUPPORT_OBJ:= $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/support/*.c))
+ALL_CFLAGS   = -std=c11 -D_POSIX_C_SOURCE=200809L -pthread $(WARN) $(SAN) -MMD -MP $(CFLAGS)
+LAYER_CPPFLAGS := $(call pkg_cflags,$(PKGS))
+ALL_CPPFLAGS = -Iinclude -I. $(LAYER_CPPFLAGS) $(CPPFLAGS)
+ALL_LDFLAGS  = -pthread $(SAN) $(LDFLAGS)
+LIBS        := $(call pkg_libs,$(PKGS)) -lm
+CORE_LINK   := $(call pkg_libs,$(CORE_PKGS) gsl) -lm
+
+$(BUILD)/common/%.o: LAYER_CPPFLAGS := $(call pkg_cflags,$(COMMON_PKGS))
+$(BUILD)/core/%.o:   LAYER_CPPFLAGS := $(call pkg_cflags,$(CORE_PKGS))
+$(BUILD)/stats/%.o:  LAYER_CPPFLAGS := $(call pkg_cflags,$(STATS_PKGS))
+$(BUILD)/db/%.o:     LAYER_CPPFLAGS := $(call pkg_cflags,$(DB_PKGS))
+
+objs = $(patsubst %.c,$(BUILD)/%.o,$(1))
+COMMON_OBJ := $(call objs,$(wildcard common/*.c))
+CORE_OBJ   := $(call objs,$(wildcard core/*.c))
+STATS_OBJ  := $(call objs,$(wildcard stats/*.c))
+DB_OBJ     := $(call objs,$(wildcard db/*.c)) $(BUILD)/gen/sqlfiles.o
+SERVER_OBJ := $(call objs,$(filter-out server/main.c,$(wildcard server/*.c)))
+REPORT_OBJ := $(call objs,$(wildcard reports/*.c))
+SIM_OBJ    := $(call objs,$(wildcard sim/*.c))
+CLI_OBJ    := $(call objs,$(wildcard cli/*.c))
+SUPPORT_OBJ:= $(call objs,$(wildcard tests/support/*.c))
 TESTS      := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/test_*.c tests/fault/test_*.c))
 BENCHES    := $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
 SQL_FILES  := $(sort $(wildcard sql/migrations/*.sql sql/analysis/*.sql))
 
+L := $(BUILD)/lib
 # Link order: higher layers first.
-CORE_LIBS := $(BUILD)/libliftreport.a $(BUILD)/libliftsim.a $(BUILD)/libliftserver.a \
-             $(BUILD)/libliftstats.a $(BUILD)/libliftcommon.a
+BASE_LIBS   := $(L)liftcore.a $(L)liftstats.a $(L)liftcommon.a
+DB_LIBS     := $(L)liftdb.a $(BASE_LIBS)
+LIFTD_LIBS  := $(L)liftd.a $(DB_LIBS)
+LIFTCTL_LIBS:= $(L)liftreport.a $(L)liftsim.a $(DB_LIBS)
+ALL_LIBS    := $(L)liftreport.a $(L)liftsim.a $(L)liftd.a $(DB_LIBS)
+
+# Tests of the pure layers link without libpq or libmicrohttpd (GSL only for reference
+# statistics in the tests themselves): the proof that
+# core/ stands apart from the database and the server.
+PURE_TESTS := $(BUILD)/tests/test_assign $(BUILD)/tests/test_text $(BUILD)/tests/test_names \
+              $(BUILD)/tests/test_config_model
 
 .PHONY: all deps build-all build-tests test test-faults sanitize fuzz bench soak demo clean \
         format format-check
 .DEFAULT_GOAL := all
-.SECONDARY:
+.PRECIOUS: $(BUILD)/%.o $(BUILD)/tests/%.o $(BUILD)/tests/fault/%.o $(BUILD)/bench/%.o
 
 all:
 	@scripts/deps.sh build
@@ -124,31 +155,36 @@ $(BUILD)/build-aux/embed: build-aux/embed.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $< -o $@
 
-$(BUILD)/libliftcommon.a: $(COMMON_OBJ)
-$(BUILD)/libliftstats.a: $(STATS_OBJ)
-$(BUILD)/libliftserver.a: $(SERVER_OBJ)
-$(BUILD)/libliftreport.a: $(REPORT_OBJ)
-$(BUILD)/libliftsim.a: $(SIM_OBJ)
+$(L)liftcommon.a: $(COMMON_OBJ)
+$(L)liftcore.a: $(CORE_OBJ)
+$(L)liftstats.a: $(STATS_OBJ)
+$(L)liftdb.a: $(DB_OBJ)
+$(L)liftd.a: $(SERVER_OBJ)
+$(L)liftreport.a: $(REPORT_OBJ)
+$(L)liftsim.a: $(SIM_OBJ)
 $(BUILD)/lib%.a:
 	@rm -f $@
 	$(Q)$(AR) rcs $@ $^
 
-$(BUILD)/liftd: $(BUILD)/server/main.o $(CORE_LIBS)
+$(BUILD)/liftd: $(BUILD)/server/main.o $(LIFTD_LIBS)
 	@echo "  LINK    $@"
 	$(Q)$(CC) $(ALL_LDFLAGS) $^ $(LIBS) -o $@
 
-$(BUILD)/liftctl: $(CLI_OBJ) $(CORE_LIBS)
+$(BUILD)/liftctl: $(CLI_OBJ) $(LIFTCTL_LIBS)
 	@echo "  LINK    $@"
 	$(Q)$(CC) $(ALL_LDFLAGS) $^ $(LIBS) -o $@
 
-$(BUILD)/tests/%: $(BUILD)/tests/%.o $(SUPPORT_OBJ) $(CORE_LIBS)
+$(PURE_TESTS): $(BUILD)/tests/%: $(BUILD)/tests/%.o $(L)liftcore.a $(L)liftcommon.a
+	$(Q)$(CC) $(ALL_LDFLAGS) $^ $(CORE_LINK) -lcriterion -o $@
+
+$(BUILD)/tests/%: $(BUILD)/tests/%.o $(SUPPORT_OBJ) $(ALL_LIBS)
 	$(Q)$(CC) $(ALL_LDFLAGS) $^ $(LIBS) -lcriterion -o $@
 
-$(BUILD)/fuzz/%: $(BUILD)/tests/fuzz/%.o $(CORE_LIBS)
+$(BUILD)/fuzz/%: $(BUILD)/tests/fuzz/%.o $(ALL_LIBS)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(ALL_LDFLAGS) -fsanitize=fuzzer $^ $(LIBS) -o $@
 
-$(BUILD)/bench/%: $(BUILD)/bench/%.o $(CORE_LIBS)
+$(BUILD)/bench/%: $(BUILD)/bench/%.o $(ALL_LIBS)
 	$(Q)$(CC) $(ALL_LDFLAGS) $^ $(LIBS) -o $@
 
 # --- housekeeping ------------------------------------------------------------

@@ -8,7 +8,7 @@ HERE=$(dirname "$0")
 . "$HERE/../scripts/cluster.sh"
 status=0
 
-for b in assign stats; do
+for b in bench_assign bench_stats; do
     echo "== bench/$b"
     "$BUILD/bench/$b" "$BUILD" || status=1
 done
@@ -68,7 +68,7 @@ wrk_runs() {
 
 printf '%s\n' "== bench/ingest: POST /v1/events, against psql \\copy of the same rows"
 start_liftd bench
-"$BUILD/bench/ingest" "http://127.0.0.1:$PORT" "$KEY" "$LIFT_TEST_CONNINFO dbname=bench" 10 ||
+"$BUILD/bench/bench_ingest" "http://127.0.0.1:$PORT" "$KEY" "$LIFT_TEST_CONNINFO dbname=bench" 10 ||
     status=1
 stop_liftd
 

@@ -31,7 +31,8 @@ int cli_fail(int code, const char *cmd, const char *fmt, ...) __attribute__((for
 bool cli_parse_long(const char *s, long *out);
 bool cli_parse_double(const char *s, double *out);
 
-/* Reads a whole stream into a new NUL-terminated buffer (caller frees); NULL on error. */
+/* Reads a whole stream into a new NUL-terminated buffer (caller frees); NULL on a read
+ * error. */
 char *cli_read_all(FILE *f, size_t *len);
 
 #endif

@@ -6,7 +6,8 @@
 #include <string.h>
 
 #include "cli.h"
-#include "lift/pgembed.h"
+#include "cluster.h"
+#include "lift/xalloc.h"
 
 static const struct {
     const char *name;
@@ -110,8 +111,8 @@ bool cli_parse_double(const char *s, double *out)
 char *cli_read_all(FILE *f, size_t *len)
 {
     size_t cap = 1 << 16, n = 0;
-    char *buf = malloc(cap);
-    while (buf) {
+    char *buf = lift_xmalloc(cap);
+    for (;;) {
         n += fread(buf + n, 1, cap - n - 1, f);
         if (ferror(f)) {
             free(buf);
@@ -119,16 +120,9 @@ char *cli_read_all(FILE *f, size_t *len)
         }
         if (feof(f))
             break;
-        if (cap - n - 1 == 0) {
-            char *bigger = realloc(buf, cap * 2);
-            if (!bigger)
-                free(buf);
-            buf = bigger;
-            cap *= 2;
-        }
+        if (cap - n - 1 == 0)
+            buf = lift_xrealloc(buf, cap *= 2);
     }
-    if (!buf)
-        return NULL;
     buf[n] = '\0';
     if (len)
         *len = n;

@@ -140,9 +140,37 @@ char *lift_buf_steal(lift_buf *b, size_t *len)
     return d;
 }
 
+const char lift_hex_digits[16] = {'0', '1', '2', '3', '4', '5', '6', '7',
+                                  '8', '9', 'a', 'b', 'c', 'd', 'e', 'f'};
+
+void lift_hex_encode(const void *bytes, size_t n, char *out)
+{
+    const unsigned char *p = bytes;
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = lift_hex_digits[p[i] >> 4];
+        out[2 * i + 1] = lift_hex_digits[p[i] & 15];
+    }
+    out[2 * n] = '\0';
+}
+
+int lift_hex_value(char c)
+{
+    return c >= '0' && c <= '9'   ? c - '0'
+           : c >= 'a' && c <= 'f' ? c - 'a' + 10
+           : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                  : -1;
+}
+
+uint64_t lift_fnv64(const char *s)
+{
+    uint64_t h = 14695981039346656037ULL;
+    for (const char *p = s; *p; p++)
+        h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+    return h;
+}
+
 void lift_buf_json_str(lift_buf *b, const char *s, size_t n)
 {
-    static const char hex[] = "0123456789abcdef";
     if (!reserve(b, n + 2))
         return;
     b->data[b->len++] = '"';
@@ -172,8 +200,8 @@ void lift_buf_json_str(lift_buf *b, const char *s, size_t n)
             break;
         default:
             memcpy(esc + 1, "u00", 3);
-            esc[4] = hex[c >> 4];
-            esc[5] = hex[c & 15];
+            esc[4] = lift_hex_digits[c >> 4];
+            esc[5] = lift_hex_digits[c & 15];
         }
         lift_buf_append(b, esc, esc[1] == 'u' ? 6 : 2);
     }
@@ -231,26 +259,52 @@ static void newline(lift_jw *w)
         lift_buf_append(w->b, "  ", 2);
 }
 
-/* Separator and indentation before a value or a key. */
-static void before_item(lift_jw *w)
+/* Mis-nesting is refused: the buffer is marked failed, so the caller's one check at the
+ * end sees it, and nothing more is written. */
+static bool refuse(lift_jw *w)
 {
+    w->b->failed = true;
+    return false;
+}
+
+static bool in_object(const lift_jw *w)
+{
+    return w->depth > 0 && w->closer[w->depth] == '}';
+}
+
+/* Separator and indentation before a value (key false) or a key. False when the item
+ * does not belong there: a key outside an object or right after a key, a value in an
+ * object without its key, a second value at the top. */
+static bool before_item(lift_jw *w, bool key)
+{
+    if (w->b->failed)
+        return false;
     if (w->after_key) {
+        if (key)
+            return refuse(w);
         w->after_key = false;
-        return;
+        return true;
     }
+    if (key ? !in_object(w) : in_object(w) || (w->depth == 0 && w->has_items[0]))
+        return refuse(w);
     if (w->has_items[w->depth])
         lift_buf_append(w->b, ",", 1);
     w->has_items[w->depth] = true;
     if (w->depth > 0)
         newline(w);
+    return true;
 }
 
 static void open_with(lift_jw *w, char open, char close)
 {
-    before_item(w);
+    if (w->depth + 1 >= LIFT_JW_DEPTH) {
+        refuse(w);
+        return;
+    }
+    if (!before_item(w, false))
+        return;
     lift_buf_append(w->b, &open, 1);
-    if (w->depth + 1 < LIFT_JW_DEPTH)
-        w->depth++;
+    w->depth++;
     w->has_items[w->depth] = false;
     w->closer[w->depth] = close;
 }
@@ -267,6 +321,12 @@ void lift_jw_arr(lift_jw *w)
 
 void lift_jw_end(lift_jw *w)
 {
+    if (w->b->failed)
+        return;
+    if (w->depth == 0 || w->after_key) {
+        refuse(w);
+        return;
+    }
     char close = w->closer[w->depth];
     bool had = w->has_items[w->depth];
     w->depth--;
@@ -277,7 +337,8 @@ void lift_jw_end(lift_jw *w)
 
 void lift_jw_key(lift_jw *w, const char *key)
 {
-    before_item(w);
+    if (!before_item(w, true))
+        return;
     lift_buf_json_str(w->b, key, strlen(key));
     lift_buf_append(w->b, w->pretty ? ": " : ":", w->pretty ? 2 : 1);
     w->after_key = true;
@@ -290,37 +351,43 @@ void lift_jw_str(lift_jw *w, const char *s)
 
 void lift_jw_strn(lift_jw *w, const char *s, size_t n)
 {
-    before_item(w);
+    if (!before_item(w, false))
+        return;
     lift_buf_json_str(w->b, s, n);
 }
 
 void lift_jw_num(lift_jw *w, double x)
 {
-    before_item(w);
+    if (!before_item(w, false))
+        return;
     lift_buf_json_num(w->b, x);
 }
 
 void lift_jw_int(lift_jw *w, long long x)
 {
-    before_item(w);
+    if (!before_item(w, false))
+        return;
     lift_buf_printf(w->b, "%lld", x);
 }
 
 void lift_jw_bool(lift_jw *w, bool x)
 {
-    before_item(w);
+    if (!before_item(w, false))
+        return;
     lift_buf_puts(w->b, x ? "true" : "false");
 }
 
 void lift_jw_null(lift_jw *w)
 {
-    before_item(w);
+    if (!before_item(w, false))
+        return;
     lift_buf_puts(w->b, "null");
 }
 
 void lift_jw_raw(lift_jw *w, const char *json, size_t n)
 {
-    before_item(w);
+    if (!before_item(w, false))
+        return;
     lift_buf_append(w->b, json, n);
 }
 

@@ -2,6 +2,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "lift/statsjson.h"
 #include "model.h"
 
 static void field(lift_buf *b, const char *s)
@@ -21,12 +22,11 @@ static void row(lift_buf *b, const lift_report *r, size_t m, int s, int v)
 {
     const lift_result *res = rpt_result(r, m, s, v);
     const lift_comparison *c = &res->cmp;
-    static const char *const kinds[] = {"proportion", "mean", "ratio"};
     field(b, r->metrics[m].key);
     field(b, s < 0 ? "" : r->segments[s].attr);
     field(b, s < 0 ? "" : r->segments[s].value);
     field(b, r->variants[v]);
-    field(b, kinds[r->metrics[m].kind]);
+    field(b, lift_kind_name(r->metrics[m].kind));
     field(b, lift_test_status_name(c->status));
     number(b, c->control.n, false);
     number(b, c->control.n > 0 ? c->control.mean : (double)NAN, false);

@@ -81,7 +81,6 @@ static void results(lift_jw *w, const lift_report *r, size_t m, int s)
 
 static void metrics(lift_jw *w, const lift_report *r)
 {
-    static const char *const kinds[] = {"proportion", "mean", "ratio"};
     lift_jw_key(w, "metrics");
     lift_jw_arr(w);
     for (size_t m = 0; m < r->nmetrics; m++) {
@@ -90,7 +89,7 @@ static void metrics(lift_jw *w, const lift_report *r)
         lift_jw_key_str(w, "key", x->key);
         lift_jw_key_str(w, "name", x->name);
         lift_jw_key_str(w, "description", x->description);
-        lift_jw_key_str(w, "type", kinds[x->kind]);
+        lift_jw_key_str(w, "type", lift_kind_name(x->kind));
         lift_jw_key_str(w, "direction", x->lower_is_better ? "lower" : "higher");
         lift_jw_key(w, "guardrail");
         lift_jw_bool(w, x->guardrail);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lift/xalloc.h"
 #include "model.h"
 
 #define COLS 8
@@ -44,11 +45,7 @@ void rpt_render_text(const lift_report *r, lift_buf *out)
                               ci,       "p",       "Adj. p",  "Result"};
     /* Rows: every metric's table, columns picked from it (see rpt_metric_table). */
     static const int pick[COLS - 1] = {0, 1, 2, 4, 5, 6, 8};
-    rpt_table *tables = calloc(r->nmetrics, sizeof *tables);
-    if (!tables) {
-        out->failed = true;
-        return;
-    }
+    rpt_table *tables = lift_xcalloc(r->nmetrics, sizeof *tables);
     size_t w[COLS];
     for (int c = 0; c < COLS; c++)
         w[c] = width(head[c]);

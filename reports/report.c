@@ -1,40 +1,24 @@
 /* Building a report: the experiment's config, the sufficient statistics from
  * sql/analysis/metric_stats.sql, then the stats engine, the cumulative series and the plan. */
+#include <assert.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "lift/sqlfiles.h"
+#include "lift/statsjson.h"
+#include "lift/xalloc.h"
 #include "model.h"
 
 #define DAY_US 86400000000LL
 
-static char *dup(const char *s)
-{
-    char *d = strdup(s ? s : "");
-    return d;
-}
+/* Report building is batch work: allocation failures abort (lift/xalloc.h). */
 
-/* A text[] parameter: {"a","b"} with quotes and backslashes escaped. */
-static void pg_array(lift_buf *b, const char *const *items, size_t n)
+/* Column col of row as a whole number. */
+static long count(const PGresult *r, int row, const char *col)
 {
-    lift_buf_puts(b, "{");
-    for (size_t i = 0; i < n; i++) {
-        lift_buf_puts(b, i ? ",\"" : "\"");
-        for (const char *p = items[i]; *p; p++) {
-            if (*p == '"' || *p == '\\')
-                lift_buf_append(b, "\\", 1);
-            lift_buf_append(b, p, 1);
-        }
-        lift_buf_puts(b, "\"");
-    }
-    lift_buf_puts(b, "}");
-}
-
-static double num(const PGresult *r, int row, int col)
-{
-    return PQgetisnull(r, row, col) ? (double)NAN : strtod(PQgetvalue(r, row, col), NULL);
+    return atol(lift_db_text(r, row, col));
 }
 
 static PGresult *query(lift_db *db, const char *file, int n, const char *const *params,
@@ -58,16 +42,17 @@ static int load_experiment(lift_report *r, lift_db *db, lift_err *err)
         PQclear(res);
         return lift_err_set(err, LIFT_ENOTFOUND, "no experiment '%s'", r->opts.experiment);
     }
-    r->key = dup(PQgetvalue(res, 0, 0));
-    r->name = dup(PQgetvalue(res, 0, 1));
-    r->hypothesis = dup(PQgetvalue(res, 0, 2));
-    r->status = dup(PQgetvalue(res, 0, 3));
-    r->kind = dup(PQgetvalue(res, 0, 4));
-    r->phase = atoi(PQgetvalue(res, 0, 5));
-    r->primary = dup(PQgetvalue(res, 0, 6));
-    char *metrics = dup(PQgetvalue(res, 0, 7)); /* {a,b,c}: keys are [a-z0-9_] */
-    r->target_mde = num(res, 0, 8);
-    r->target_power = num(res, 0, 9);
+    r->key = lift_xstrdup(lift_db_text(res, 0, "key"));
+    r->name = lift_xstrdup(lift_db_text(res, 0, "name"));
+    r->hypothesis = lift_xstrdup(lift_db_text(res, 0, "hypothesis"));
+    r->status = lift_xstrdup(lift_db_text(res, 0, "status"));
+    r->kind = lift_xstrdup(lift_db_text(res, 0, "kind"));
+    r->phase = (int)count(res, 0, "phase");
+    r->primary = lift_xstrdup(lift_db_text(res, 0, "primary_metric"));
+    char *metrics =
+        lift_xstrdup(lift_db_text(res, 0, "metrics")); /* a text[] literal, passed back as is */
+    r->target_mde = lift_db_num(res, 0, "target_mde");
+    r->target_power = lift_db_num(res, 0, "target_power");
     PQclear(res);
 
     res = query(db, "analysis/variants.sql", 1, p, err);
@@ -76,12 +61,12 @@ static int load_experiment(lift_report *r, lift_db *db, lift_err *err)
         return LIFT_EDB;
     }
     r->nvariants = PQntuples(res);
-    r->variants = calloc((size_t)r->nvariants + 1, sizeof *r->variants);
-    r->weights = calloc((size_t)r->nvariants + 1, sizeof *r->weights);
-    r->units = calloc((size_t)r->nvariants + 1, sizeof *r->units);
+    r->variants = lift_xcalloc((size_t)r->nvariants + 1, sizeof *r->variants);
+    r->weights = lift_xcalloc((size_t)r->nvariants + 1, sizeof *r->weights);
+    r->units = lift_xcalloc((size_t)r->nvariants + 1, sizeof *r->units);
     for (int v = 0; v < r->nvariants; v++) {
-        r->variants[v] = dup(PQgetvalue(res, v, 0));
-        r->weights[v] = num(res, v, 1);
+        r->variants[v] = lift_xstrdup(lift_db_text(res, v, "key"));
+        r->weights[v] = lift_db_num(res, v, "weight");
     }
     PQclear(res);
     if (r->nvariants < 2) {
@@ -98,24 +83,24 @@ static int load_experiment(lift_report *r, lift_db *db, lift_err *err)
     if (!res)
         return LIFT_EDB;
     r->nmetrics = (size_t)PQntuples(res);
-    r->metrics = calloc(r->nmetrics + 1, sizeof *r->metrics);
+    r->metrics = lift_xcalloc(r->nmetrics + 1, sizeof *r->metrics);
     for (size_t m = 0; m < r->nmetrics; m++) {
         rpt_metric *x = &r->metrics[m];
-        static const char *const kinds[] = {"proportion", "mean", "ratio"};
-        x->key = dup(PQgetvalue(res, (int)m, 0));
-        x->name = dup(PQgetvalue(res, (int)m, 1));
-        x->description = dup(PQgetvalue(res, (int)m, 2));
-        for (int k = 0; k < 3; k++)
-            if (!strcmp(PQgetvalue(res, (int)m, 3), kinds[k]))
-                x->kind = (lift_kind)k;
-        x->lower_is_better = !strcmp(PQgetvalue(res, (int)m, 4), "t");
-        x->guardrail = !strcmp(PQgetvalue(res, (int)m, 5), "t");
-        x->window_days = num(res, (int)m, 6);
-        x->winsor_pct = num(res, (int)m, 7);
-        x->pre_days = num(res, (int)m, 8);
+        int row = (int)m;
+        x->key = lift_xstrdup(lift_db_text(res, row, "key"));
+        x->name = lift_xstrdup(lift_db_text(res, row, "name"));
+        x->description = lift_xstrdup(lift_db_text(res, row, "description"));
+        int kind = lift_kind_parse(lift_db_text(res, row, "kind"));
+        assert(kind >= 0 && "lift.metrics refuses other kinds");
+        x->kind = (lift_kind)kind;
+        x->lower_is_better = !strcmp(lift_db_text(res, row, "lower_is_better"), "t");
+        x->guardrail = !strcmp(lift_db_text(res, row, "guardrail"), "t");
+        x->window_days = lift_db_num(res, row, "window_days");
+        x->winsor_pct = lift_db_num(res, row, "winsor_pct");
+        x->pre_days = lift_db_num(res, row, "pre_days");
         x->has_pre = !isnan(x->pre_days);
         x->cap = (double)NAN;
-        x->arms = calloc((size_t)r->nvariants, sizeof *x->arms);
+        x->arms = lift_xcalloc((size_t)r->nvariants, sizeof *x->arms);
     }
     PQclear(res);
     return LIFT_OK;
@@ -142,18 +127,14 @@ static rpt_segment *segment(lift_report *r, const char *attr, const char *value)
     for (size_t s = 0; s < r->nsegments; s++)
         if (!strcmp(r->segments[s].attr, attr) && !strcmp(r->segments[s].value, value))
             return &r->segments[s];
-    rpt_segment *grown = realloc(r->segments, (r->nsegments + 1) * sizeof *grown);
-    if (!grown)
-        return NULL;
-    r->segments = grown;
+    r->segments = lift_xrealloc(r->segments, (r->nsegments + 1) * sizeof *r->segments);
     rpt_segment *s = &r->segments[r->nsegments++];
-    s->attr = dup(attr);
-    s->value = dup(value);
+    s->attr = lift_xstrdup(attr);
+    s->value = lift_xstrdup(value);
     size_t n = strlen(attr) + strlen(value) + 2;
-    s->label = malloc(n);
-    if (s->label)
-        snprintf(s->label, n, "%s=%s", attr, value);
-    s->arms = calloc(r->nmetrics * (size_t)r->nvariants, sizeof *s->arms);
+    s->label = lift_xmalloc(n);
+    snprintf(s->label, n, "%s=%s", attr, value);
+    s->arms = lift_xcalloc(r->nmetrics * (size_t)r->nvariants, sizeof *s->arms);
     return s;
 }
 
@@ -162,28 +143,28 @@ static rpt_day *day_of(lift_report *r, int64_t day)
     for (size_t d = 0; d < r->ndays; d++)
         if (r->days[d].day == day)
             return &r->days[d];
-    rpt_day *grown = realloc(r->days, (r->ndays + 1) * sizeof *grown);
-    if (!grown)
-        return NULL;
-    r->days = grown;
+    r->days = lift_xrealloc(r->days, (r->ndays + 1) * sizeof *r->days);
     rpt_day *d = &r->days[r->ndays++];
     d->day = day;
-    d->units = calloc((size_t)r->nvariants, sizeof *d->units);
-    d->primary = calloc((size_t)r->nvariants, sizeof *d->primary);
-    d->rel = calloc((size_t)r->nvariants, sizeof *d->rel);
+    d->units = lift_xcalloc((size_t)r->nvariants, sizeof *d->units);
+    d->primary = lift_xcalloc((size_t)r->nvariants, sizeof *d->primary);
+    d->rel = lift_xcalloc((size_t)r->nvariants, sizeof *d->rel);
     return d;
 }
 
 static lift_suff suff_of(const PGresult *res, int row)
 {
-    /* Columns 7..16 of lift_metric_stats: n, immature, sum, sum_sq, den_*, pre_*. */
-    lift_suff s = {num(res, row, 7),  num(res, row, 9),  num(res, row, 10),
-                   num(res, row, 11), num(res, row, 12), num(res, row, 13),
-                   num(res, row, 14), num(res, row, 15), num(res, row, 16)};
+    static const char *const cols[] = {"n",       "sum",        "sum_sq",
+                                       "den_sum", "den_sum_sq", "sum_x_den",
+                                       "pre_sum", "pre_sum_sq", "sum_x_pre"};
+    _Static_assert(sizeof cols / sizeof *cols == sizeof(lift_suff) / sizeof(double),
+                   "one column per field of lift_suff, in its order");
+    lift_suff s;
     double *f = &s.n;
-    for (size_t i = 0; i < sizeof s / sizeof *f; i++)
-        if (isnan(f[i]))
-            f[i] = 0;
+    for (size_t i = 0; i < sizeof cols / sizeof *cols; i++) {
+        double x = lift_db_num(res, row, cols[i]);
+        f[i] = isnan(x) ? 0 : x; /* NULL: no such sums for this kind */
+    }
     return s;
 }
 
@@ -199,11 +180,11 @@ static int load_stats(lift_report *r, lift_db *db, lift_err *err)
     lift_buf metrics, segs;
     lift_buf_init(&metrics);
     lift_buf_init(&segs);
-    const char **keys = calloc(r->nmetrics + 1, sizeof *keys);
-    for (size_t m = 0; keys && m < r->nmetrics; m++)
+    const char **keys = lift_xcalloc(r->nmetrics + 1, sizeof *keys);
+    for (size_t m = 0; m < r->nmetrics; m++)
         keys[m] = r->metrics[m].key;
-    pg_array(&metrics, keys, r->nmetrics);
-    pg_array(&segs, r->opts.segments, r->opts.nsegments);
+    lift_db_array(&metrics, keys, r->nmetrics);
+    lift_db_array(&segs, r->opts.segments, r->opts.nsegments);
     free(keys);
     char phase[16], as_of[LIFT_TIME_LEN];
     snprintf(phase, sizeof phase, "%d", r->phase);
@@ -216,38 +197,36 @@ static int load_stats(lift_report *r, lift_db *db, lift_err *err)
     if (!res)
         return LIFT_EDB;
     for (int row = 0; row < PQntuples(res); row++) {
-        const char *level = PQgetvalue(res, row, 0);
-        int v = variant_index(r, PQgetvalue(res, row, 4));
-        int m = metric_index(r, PQgetvalue(res, row, 5));
+        const char *level = lift_db_text(res, row, "level");
+        int v = variant_index(r, lift_db_text(res, row, "variant"));
+        int m = metric_index(r, lift_db_text(res, row, "metric"));
         if (row == 0) {
-            r->mixed = atol(PQgetvalue(res, row, 18));
-            lift_time_parse(PQgetvalue(res, row, 19), (size_t)PQgetlength(res, row, 19),
-                            &r->first_exposure);
-            lift_time_parse(PQgetvalue(res, row, 20), (size_t)PQgetlength(res, row, 20),
-                            &r->last_exposure);
+            const char *first = lift_db_text(res, row, "first_exposure"),
+                       *last = lift_db_text(res, row, "last_exposure");
+            r->mixed = count(res, row, "mixed");
+            lift_time_parse(first, strlen(first), &r->first_exposure);
+            lift_time_parse(last, strlen(last), &r->last_exposure);
         }
         if (v < 0 || m < 0)
             continue; /* a variant since removed from the config */
         lift_suff s = suff_of(res, row);
         if (!strcmp(level, "all")) {
             r->metrics[m].arms[v] = s;
-            r->metrics[m].immature += atol(PQgetvalue(res, row, 8));
-            r->metrics[m].cap = num(res, row, 17);
-            r->units[v] = num(res, row, 6);
+            r->metrics[m].immature += count(res, row, "immature");
+            r->metrics[m].cap = lift_db_num(res, row, "cap");
+            r->units[v] = lift_db_num(res, row, "units");
         } else if (!strcmp(level, "segment")) {
-            rpt_segment *sg = segment(r, PQgetvalue(res, row, 1), PQgetvalue(res, row, 2));
-            if (sg && sg->arms)
-                sg->arms[(size_t)m * (size_t)r->nvariants + (size_t)v] = s;
+            rpt_segment *sg = segment(r, lift_db_text(res, row, "segment_attr"),
+                                      lift_db_text(res, row, "segment_value"));
+            sg->arms[(size_t)m * (size_t)r->nvariants + (size_t)v] = s;
         } else {
             int64_t day;
             char iso[40];
-            snprintf(iso, sizeof iso, "%sT00:00:00Z", PQgetvalue(res, row, 3));
+            snprintf(iso, sizeof iso, "%sT00:00:00Z", lift_db_text(res, row, "day"));
             if (lift_time_parse(iso, strlen(iso), &day) != 0)
                 continue;
             rpt_day *d = day_of(r, day);
-            if (!d || !d->units)
-                continue;
-            d->units[v] = atol(PQgetvalue(res, row, 6));
+            d->units[v] = count(res, row, "units");
             if (m == 0)
                 d->primary[v] = s;
         }
@@ -266,9 +245,7 @@ static int by_day(const void *a, const void *b)
 static int analyze(lift_report *r, lift_err *err)
 {
     size_t n = r->nmetrics * (1 + r->nsegments);
-    r->inputs = calloc(n + 1, sizeof *r->inputs);
-    if (!r->inputs)
-        return lift_err_set(err, LIFT_ENOMEM, "out of memory");
+    r->inputs = lift_xcalloc(n + 1, sizeof *r->inputs);
     for (size_t i = 0; i < n; i++) {
         size_t m = i % r->nmetrics;
         const rpt_metric *x = &r->metrics[m];
@@ -297,9 +274,7 @@ static void series(lift_report *r)
 {
     qsort(r->days, r->ndays, sizeof *r->days, by_day);
     const rpt_metric *p = &r->metrics[0];
-    lift_suff *cum = calloc((size_t)r->nvariants, sizeof *cum);
-    if (!cum)
-        return;
+    lift_suff *cum = lift_xcalloc((size_t)r->nvariants, sizeof *cum);
     lift_test_opts o = {.alpha = r->opts.alpha,
                         .cuped = r->opts.cuped && p->has_pre,
                         .lower_is_better = p->lower_is_better};
@@ -357,16 +332,14 @@ int lift_report_build(lift_db *db, const lift_report_opts *opts, lift_report **o
                               opts->alpha);
     if (opts->sequential && !(opts->tuning > 0))
         return lift_err_field(err, LIFT_EINVAL, "sequential", "sequential: N* must be positive");
-    lift_report *r = calloc(1, sizeof *r);
-    if (!r)
-        return lift_err_set(err, LIFT_ENOMEM, "out of memory");
+    lift_report *r = lift_xcalloc(1, sizeof *r);
     r->opts = *opts;
     r->generated_at = lift_time_now();
     if (!r->opts.as_of)
         r->opts.as_of = r->generated_at;
-    r->segment_names = calloc(opts->nsegments + 1, sizeof *r->segment_names);
-    for (size_t i = 0; r->segment_names && i < opts->nsegments; i++)
-        r->segment_names[i] = dup(opts->segments[i]);
+    r->segment_names = lift_xcalloc(opts->nsegments + 1, sizeof *r->segment_names);
+    for (size_t i = 0; i < opts->nsegments; i++)
+        r->segment_names[i] = lift_xstrdup(opts->segments[i]);
     r->opts.segments = (const char *const *)r->segment_names;
     int rc = load_experiment(r, db, err);
     if (rc == LIFT_OK)

@@ -7,6 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lift/jsonread.h"
+#include "lift/xalloc.h"
+
 static const char *const kind_names[] = {"proportion", "mean", "ratio"};
 static const char *const correction_names[] = {"none", "holm", "bh"};
 
@@ -20,6 +23,24 @@ const char *lift_correction_name(lift_correction c)
     return correction_names[c];
 }
 
+static int find(const char *const *names, int n, const char *name)
+{
+    for (int i = 0; i < n; i++)
+        if (!strcmp(names[i], name))
+            return i;
+    return -1;
+}
+
+int lift_kind_parse(const char *name)
+{
+    return find(kind_names, 3, name);
+}
+
+int lift_correction_parse(const char *name)
+{
+    return find(correction_names, 3, name);
+}
+
 /* One allocation for everything the parsed request points at. */
 typedef struct storage {
     lift_metric_input *metrics;
@@ -30,41 +51,7 @@ typedef struct storage {
 
 static int bad(lift_err *err, const char *field, const char *what)
 {
-    return lift_err_field(err, LIFT_EINVAL, field, "%s: %s", field, what);
-}
-
-/* Refuses keys outside `allowed` (a NULL-terminated list): typos must not pass silently. */
-static int known_keys(json_t *obj, const char *const *allowed, const char *where, lift_err *err)
-{
-    const char *key;
-    json_t *v;
-    json_object_foreach(obj, key, v)
-    {
-        bool ok = false;
-        for (const char *const *a = allowed; *a && !ok; a++)
-            ok = strcmp(*a, key) == 0;
-        if (!ok) {
-            char field[LIFT_ERR_FIELD_LEN + 80];
-            snprintf(field, sizeof field, "%s%s%.60s", where, *where ? "." : "", key);
-            return bad(err, field, "unknown field");
-        }
-    }
-    return LIFT_OK;
-}
-
-/* A number field: missing is an error when required, otherwise *out is left alone. */
-static int number(const json_t *obj, const char *key, bool required, double *out, const char *where,
-                  lift_err *err)
-{
-    char field[LIFT_ERR_FIELD_LEN + 80];
-    snprintf(field, sizeof field, "%s%s%s", where, *where ? "." : "", key);
-    const json_t *v = json_object_get(obj, key);
-    if (!v || json_is_null(v))
-        return required ? bad(err, field, "missing") : LIFT_OK;
-    if (!json_is_number(v))
-        return bad(err, field, "expected a number");
-    *out = json_number_value(v);
-    return LIFT_OK;
+    return lift_json_fail(err, field, "", "%s", what);
 }
 
 static int number_list(const json_t *arr, int k, double *out, const char *name, lift_err *err)
@@ -86,21 +73,6 @@ static int number_list(const json_t *arr, int k, double *out, const char *name, 
     return LIFT_OK;
 }
 
-static int pick(const json_t *v, const char *const *names, int n, const char *field, int *out,
-                lift_err *err)
-{
-    for (int i = 0; json_is_string(v) && i < n; i++)
-        if (strcmp(json_string_value(v), names[i]) == 0) {
-            *out = i;
-            return LIFT_OK;
-        }
-    char what[96] = "expected one of";
-    for (int i = 0; i < n; i++)
-        snprintf(what + strlen(what), sizeof what - strlen(what), "%s \"%s\"", i ? "," : "",
-                 names[i]);
-    return bad(err, field, what);
-}
-
 static int parse_arm(json_t *j, lift_kind kind, bool cuped, lift_suff *s, const char *where,
                      lift_err *err)
 {
@@ -111,17 +83,17 @@ static int parse_arm(json_t *j, lift_kind kind, bool cuped, lift_suff *s, const 
         return bad(err, where, "expected an object of sums");
     bool mean_like = kind != LIFT_KIND_PROPORTION, ratio = kind == LIFT_KIND_RATIO;
     int rc;
-    if ((rc = known_keys(j, allowed, where, err)) != LIFT_OK ||
-        (rc = number(j, "n", true, &s->n, where, err)) != LIFT_OK ||
-        (rc = number(j, "sum", true, &s->sum, where, err)) != LIFT_OK ||
-        (rc = number(j, "sum_sq", mean_like, &s->sum_sq, where, err)) != LIFT_OK ||
-        (rc = number(j, "den_sum", ratio, &s->den_sum, where, err)) != LIFT_OK ||
-        (rc = number(j, "den_sum_sq", ratio, &s->den_sum_sq, where, err)) != LIFT_OK ||
-        (rc = number(j, "sum_x_den", ratio, &s->sum_x_den, where, err)) != LIFT_OK ||
-        (rc = number(j, "pre_sum", cuped, &s->pre_sum, where, err)) != LIFT_OK ||
-        (rc = number(j, "pre_sum_sq", cuped && kind == LIFT_KIND_MEAN, &s->pre_sum_sq, where,
-                     err)) != LIFT_OK ||
-        (rc = number(j, "sum_x_pre", cuped, &s->sum_x_pre, where, err)) != LIFT_OK)
+    if ((rc = lift_json_known(j, allowed, where, err)) != LIFT_OK ||
+        (rc = lift_json_number(j, "n", where, true, &s->n, err)) != LIFT_OK ||
+        (rc = lift_json_number(j, "sum", where, true, &s->sum, err)) != LIFT_OK ||
+        (rc = lift_json_number(j, "sum_sq", where, mean_like, &s->sum_sq, err)) != LIFT_OK ||
+        (rc = lift_json_number(j, "den_sum", where, ratio, &s->den_sum, err)) != LIFT_OK ||
+        (rc = lift_json_number(j, "den_sum_sq", where, ratio, &s->den_sum_sq, err)) != LIFT_OK ||
+        (rc = lift_json_number(j, "sum_x_den", where, ratio, &s->sum_x_den, err)) != LIFT_OK ||
+        (rc = lift_json_number(j, "pre_sum", where, cuped, &s->pre_sum, err)) != LIFT_OK ||
+        (rc = lift_json_number(j, "pre_sum_sq", where, cuped && kind == LIFT_KIND_MEAN,
+                               &s->pre_sum_sq, err)) != LIFT_OK ||
+        (rc = lift_json_number(j, "sum_x_pre", where, cuped, &s->sum_x_pre, err)) != LIFT_OK)
         return rc;
     if (kind == LIFT_KIND_PROPORTION) /* 0/1 values: x^2 = x */
         s->sum_sq = s->sum, s->pre_sum_sq = s->pre_sum;
@@ -137,43 +109,32 @@ static int parse_metric(json_t *j, int k, lift_metric_input *m, lift_suff *arms,
     static const char *const allowed[] = {"key",     "type", "cuped", "direction",
                                           "segment", "data", NULL};
     static const char *const directions[] = {"higher", "lower"};
-    char field[LIFT_ERR_FIELD_LEN + 32];
     if (!json_is_object(j))
         return bad(err, where, "expected an object {\"key\", \"type\", \"data\"}");
-    int rc = known_keys(j, allowed, where, err), kind = 0, dir = 0;
+    int rc = lift_json_known(j, allowed, where, err), kind = 0, dir = 0;
     if (rc != LIFT_OK)
         return rc;
-    const json_t *key = json_object_get(j, "key"), *cuped = json_object_get(j, "cuped"),
-                 *segment = json_object_get(j, "segment"), *data = json_object_get(j, "data");
-    snprintf(field, sizeof field, "%s.key", where);
+    const json_t *key = json_object_get(j, "key"), *data = json_object_get(j, "data");
     if (!json_is_string(key) || json_string_length(key) == 0)
-        return bad(err, field, "expected the metric's name");
+        return lift_json_fail(err, where, "key", "expected the metric's name");
     m->key = json_string_value(key);
-    snprintf(field, sizeof field, "%s.type", where);
-    if ((rc = pick(json_object_get(j, "type"), kind_names, 3, field, &kind, err)) != LIFT_OK)
+    if ((rc = lift_json_pick(j, "type", where, true, kind_names, 3, &kind, err)) != LIFT_OK)
         return rc;
     m->kind = (lift_kind)kind;
-    snprintf(field, sizeof field, "%s.direction", where);
-    if (json_object_get(j, "direction") &&
-        (rc = pick(json_object_get(j, "direction"), directions, 2, field, &dir, err)) != LIFT_OK)
+    if ((rc = lift_json_pick(j, "direction", where, false, directions, 2, &dir, err)) != LIFT_OK)
         return rc;
     m->lower_is_better = dir == 1;
-    snprintf(field, sizeof field, "%s.cuped", where);
-    if (cuped && !json_is_boolean(cuped))
-        return bad(err, field, "expected true or false");
-    m->cuped = json_is_true(cuped);
+    if ((rc = lift_json_bool(j, "cuped", where, &m->cuped, err)) != LIFT_OK)
+        return rc;
     if (m->cuped && m->kind == LIFT_KIND_RATIO)
-        return bad(err, field, "defined for proportion and mean metrics, not ratios");
-    snprintf(field, sizeof field, "%s.segment", where);
-    if (segment && !json_is_null(segment) && !json_is_string(segment))
-        return bad(err, field, "expected a label such as \"device=mobile\"");
-    m->segment = json_string_value(segment);
-    snprintf(field, sizeof field, "%s.data", where);
-    if (!json_is_array(data) || (int)json_array_size(data) != k) {
-        char what[80];
-        snprintf(what, sizeof what, "expected %d objects of sums, one per variant", k);
-        return bad(err, field, what);
-    }
+        return lift_json_fail(err, where, "cuped",
+                              "defined for proportion and mean metrics, not ratios");
+    size_t len;
+    if ((rc = lift_json_string(j, "segment", where, false, &m->segment, &len, err)) != LIFT_OK)
+        return lift_json_fail(err, where, "segment", "expected a label such as \"device=mobile\"");
+    if (!json_is_array(data) || (int)json_array_size(data) != k)
+        return lift_json_fail(err, where, "data", "expected %d objects of sums, one per variant",
+                              k);
     for (int v = 0; v < k; v++) {
         char arm[LIFT_ERR_FIELD_LEN + 48];
         snprintf(arm, sizeof arm, "%s.data[%d]", where, v);
@@ -190,20 +151,21 @@ static int parse_options(json_t *doc, lift_stats_request *req, lift_err *err)
     lift_analysis *a = &req->analysis;
     a->opts.alpha = 0.05;
     a->opts.tuning = 5000;
-    int rc = number(doc, "alpha", false, &a->opts.alpha, "", err), c = 0;
+    int rc = lift_json_number(doc, "alpha", "", false, &a->opts.alpha, err), c = 0;
     if (rc != LIFT_OK)
         return rc;
     if (!(a->opts.alpha > 0 && a->opts.alpha < 1))
         return bad(err, "alpha", "expected a number between 0 and 1");
-    const json_t *corr = json_object_get(doc, "correction");
-    if (corr && (rc = pick(corr, correction_names, 3, "correction", &c, err)) != LIFT_OK)
+    if ((rc = lift_json_pick(doc, "correction", "", false, correction_names, 3, &c, err)) !=
+        LIFT_OK)
         return rc;
     a->correction = (lift_correction)c;
     json_t *seq = json_object_get(doc, "sequential");
     if (json_is_object(seq)) {
         static const char *const allowed[] = {"tuning", NULL};
-        if ((rc = known_keys(seq, allowed, "sequential", err)) != LIFT_OK ||
-            (rc = number(seq, "tuning", false, &a->opts.tuning, "sequential", err)) != LIFT_OK)
+        if ((rc = lift_json_known(seq, allowed, "sequential", err)) != LIFT_OK ||
+            (rc = lift_json_number(seq, "tuning", "sequential", false, &a->opts.tuning, err)) !=
+                LIFT_OK)
             return rc;
         if (!(a->opts.tuning > 0 && isfinite(a->opts.tuning)))
             return bad(err, "sequential.tuning", "expected a positive number of units");
@@ -218,10 +180,11 @@ static int parse_options(json_t *doc, lift_stats_request *req, lift_err *err)
         static const char *const allowed[] = {"prior_mean", "prior_sd", NULL};
         if (!json_is_object(bayes))
             return bad(err, "bayes", "expected {\"prior_mean\": m, \"prior_sd\": s}");
-        if ((rc = known_keys(bayes, allowed, "bayes", err)) != LIFT_OK ||
-            (rc = number(bayes, "prior_mean", false, &a->opts.prior_mean, "bayes", err)) !=
-                LIFT_OK ||
-            (rc = number(bayes, "prior_sd", false, &a->opts.prior_sd, "bayes", err)) != LIFT_OK)
+        if ((rc = lift_json_known(bayes, allowed, "bayes", err)) != LIFT_OK ||
+            (rc = lift_json_number(bayes, "prior_mean", "bayes", false, &a->opts.prior_mean,
+                                   err)) != LIFT_OK ||
+            (rc = lift_json_number(bayes, "prior_sd", "bayes", false, &a->opts.prior_sd, err)) !=
+                LIFT_OK)
             return rc;
         if (a->opts.prior_sd < 0)
             return bad(err, "bayes.prior_sd", "expected a positive number (0: flat prior)");
@@ -235,15 +198,13 @@ int lift_statsjson_parse(const char *text, size_t len, lift_stats_request *req, 
                                           "bayes", "variants",   "weights",
                                           "units", "metrics",    NULL};
     memset(req, 0, sizeof *req);
-    json_error_t jerr;
-    json_t *doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+    json_t *doc = lift_json_load(text, len, "request", NULL, err);
     if (!doc)
-        return lift_err_set(err, LIFT_EINVAL, "request is not valid JSON (line %d, column %d): %s",
-                            jerr.line, jerr.column, jerr.text);
+        return err->code;
     req->doc = doc;
     if (!json_is_object(doc))
         return bad(err, "request", "expected an object {\"variants\", \"metrics\", ...}");
-    int rc = known_keys(doc, allowed, "", err);
+    int rc = lift_json_known(doc, allowed, "", err);
     if (rc == LIFT_OK)
         rc = parse_options(doc, req, err);
     if (rc != LIFT_OK)
@@ -257,17 +218,13 @@ int lift_statsjson_parse(const char *text, size_t len, lift_stats_request *req, 
         return bad(err, "metrics", "expected an array of metrics");
     int k = (int)json_array_size(variants);
     size_t nm = json_array_size(metrics);
-    storage *st = calloc(1, sizeof *st);
-    if (st) {
-        st->metrics = calloc(nm + 1, sizeof *st->metrics);
-        st->suffs = calloc(nm * (size_t)k + 1, sizeof *st->suffs);
-        st->units = calloc((size_t)k, sizeof *st->units);
-        st->weights = calloc((size_t)k, sizeof *st->weights);
-        st->variants = calloc((size_t)k, sizeof *st->variants);
-    }
+    storage *st = lift_xcalloc(1, sizeof *st);
+    st->metrics = lift_xcalloc(nm + 1, sizeof *st->metrics);
+    st->suffs = lift_xcalloc(nm * (size_t)k + 1, sizeof *st->suffs);
+    st->units = lift_xcalloc((size_t)k, sizeof *st->units);
+    st->weights = lift_xcalloc((size_t)k, sizeof *st->weights);
+    st->variants = lift_xcalloc((size_t)k, sizeof *st->variants);
     req->storage = st;
-    if (!st || !st->metrics || !st->suffs || !st->units || !st->weights || !st->variants)
-        return lift_err_set(err, LIFT_ENOMEM, "out of memory");
     for (int v = 0; v < k; v++) {
         const json_t *name = json_array_get(variants, (size_t)v);
         char field[32];

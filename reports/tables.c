@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "lift/statsjson.h"
+#include "lift/xalloc.h"
 #include "model.h"
 
 void rpt_table_init(rpt_table *t, int ncols, const char *const *head)
@@ -16,16 +17,11 @@ void rpt_table_init(rpt_table *t, int ncols, const char *const *head)
 
 void rpt_table_row(rpt_table *t, const char *tag, const char *const *cells)
 {
-    char **c = realloc(t->cells, (t->nrows + 1) * (size_t)t->ncols * sizeof *c);
-    char **g = c ? realloc(t->tags, (t->nrows + 1) * sizeof *g) : NULL;
-    if (c)
-        t->cells = c;
-    if (!g)
-        return;
-    t->tags = g;
+    t->cells = lift_xrealloc(t->cells, (t->nrows + 1) * (size_t)t->ncols * sizeof *t->cells);
+    t->tags = lift_xrealloc(t->tags, (t->nrows + 1) * sizeof *t->tags);
     for (int i = 0; i < t->ncols; i++)
-        t->cells[t->nrows * (size_t)t->ncols + (size_t)i] = strdup(cells[i] ? cells[i] : "");
-    t->tags[t->nrows++] = strdup(tag ? tag : "");
+        t->cells[t->nrows * (size_t)t->ncols + (size_t)i] = lift_xstrdup(cells[i]);
+    t->tags[t->nrows++] = lift_xstrdup(tag);
 }
 
 void rpt_table_fini(rpt_table *t)

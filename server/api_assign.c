@@ -3,10 +3,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "http.h"
+#include "ingest.h"
 #include "lift/assign.h"
-#include "lift/http.h"
-#include "lift/ingest.h"
-#include "lift/query.h"
+#include "query_string.h"
 
 typedef struct args {
     lift_assign_query *q;
@@ -19,7 +19,7 @@ static enum MHD_Result each_arg(void *cls, enum MHD_ValueKind kind, const char *
 {
     (void)kind;
     args *a = cls;
-    a->rc = lift_query_add(a->q, key, key_size, value, value ? value_size : 0, a->err);
+    a->rc = lift_qs_add(a->q, key, key_size, value, value ? value_size : 0, a->err);
     return a->rc == LIFT_OK ? MHD_YES : MHD_NO;
 }
 
@@ -41,7 +41,6 @@ static void attrs_json(const lift_assign_query *q, lift_buf *b)
 /* "<process prefix>-<counter in hex>": unique without coordination, cheap to make. */
 static void exposure_id(lift_app *app, char out[48])
 {
-    static const char hex[] = "0123456789abcdef";
     unsigned long c = atomic_fetch_add_explicit(&app->id_counter, 1, memory_order_relaxed);
     size_t n = strlen(app->id_prefix);
     memcpy(out, app->id_prefix, n);
@@ -49,7 +48,7 @@ static void exposure_id(lift_app *app, char out[48])
     char tmp[20];
     int k = 0;
     do
-        tmp[k++] = hex[c & 15];
+        tmp[k++] = lift_hex_digits[c & 15];
     while ((c >>= 4) != 0);
     while (k)
         out[n++] = tmp[--k];
@@ -93,15 +92,15 @@ static void log_exposures(lift_app *app, const lift_config *cfg, const lift_assi
 enum MHD_Result lift_api_assign(lift_http_request *req)
 {
     lift_app *app = req->app;
-    if (app->cfg->assign_requires_key && !lift_http_authorized(req))
+    if (app->opts->assign_requires_key && !lift_http_authorized(req))
         return lift_http_error(req, MHD_HTTP_UNAUTHORIZED, "unauthorized",
                                "missing or unknown API key (Authorization: Bearer <key>)", NULL);
     lift_assign_query q;
     lift_err err;
-    lift_query_init(&q);
+    lift_qs_init(&q);
     args a = {&q, &err, LIFT_OK};
     MHD_get_connection_values_n(req->conn, MHD_GET_ARGUMENT_KIND, each_arg, &a);
-    if (a.rc != LIFT_OK || lift_query_finish(&q, &err) != LIFT_OK)
+    if (a.rc != LIFT_OK || lift_qs_finish(&q, &err) != LIFT_OK)
         return lift_http_error(req, MHD_HTTP_BAD_REQUEST, "invalid_parameter", err.msg, err.field);
 
     lift_pin pin;

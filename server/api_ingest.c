@@ -4,8 +4,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "lift/http.h"
-#include "lift/ingest.h"
+#include "http.h"
+#include "ingest.h"
 
 /* The writer's thread calls this after COMMIT (or failure): wake the connection; MHD then
  * calls the handler again, which answers from the job. */
@@ -68,13 +68,13 @@ static enum MHD_Result ingest(lift_http_request *req, lift_table table)
     job->table = table;
     int rc;
     if (table == LIFT_TABLE_EVENTS) {
-        lift_ingest in = {lift_time_now(), app->cfg->max_batch, app->pseudo, NULL};
+        lift_ingest in = {lift_time_now(), app->opts->max_batch, app->pseudo, NULL};
         rc = lift_ingest_events(&in, req->body.data ? req->body.data : "", req->body.len,
                                 &job->rows, &job->nrows, &err);
     } else {
         lift_pin pin;
         const lift_config *cfg = lift_snapshot_enter(app->snaps, &pin);
-        lift_ingest in = {lift_time_now(), app->cfg->max_batch, app->pseudo, cfg};
+        lift_ingest in = {lift_time_now(), app->opts->max_batch, app->pseudo, cfg};
         rc = cfg ? lift_ingest_exposures(&in, req->body.data ? req->body.data : "", req->body.len,
                                          &job->rows, &job->nrows, &err)
                  : lift_err_set(&err, LIFT_EUNAVAIL, "no experiment config loaded yet");

@@ -1,12 +1,12 @@
 /* GET /v1/experiments, /healthz, /readyz and /metrics. */
 #include <string.h>
 
-#include "lift/http.h"
+#include "http.h"
 
 enum MHD_Result lift_api_experiments(lift_http_request *req)
 {
     lift_app *app = req->app;
-    if (app->cfg->assign_requires_key && !lift_http_authorized(req))
+    if (app->opts->assign_requires_key && !lift_http_authorized(req))
         return lift_http_error(req, MHD_HTTP_UNAUTHORIZED, "unauthorized",
                                "missing or unknown API key (Authorization: Bearer <key>)", NULL);
     lift_pin pin;

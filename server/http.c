@@ -1,6 +1,6 @@
 /* libmicrohttpd glue: daemon options, the route table, the two-call request idiom,
  * bodies and limits, replies with metrics. */
-#include "lift/http.h"
+#include "http.h"
 
 #include <arpa/inet.h>
 #include <netdb.h>
@@ -130,7 +130,7 @@ static enum MHD_Result dispatch(lift_http_request *req, const char *url, const c
     if (req->too_large) {
         char msg[96];
         snprintf(msg, sizeof msg, "the body is over the limit of %ld bytes",
-                 req->app->cfg->max_body);
+                 req->app->opts->max_body);
         return lift_http_error(req, MHD_HTTP_CONTENT_TOO_LARGE, "too_large", msg, "body");
     }
     return rt->fn(req);
@@ -161,18 +161,18 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         const char *cl =
             MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
         unsigned long long declared = cl ? strtoull(cl, NULL, 10) : 0;
-        if (declared > (unsigned long long)app->cfg->max_body) {
+        if (declared > (unsigned long long)app->opts->max_body) {
             req->too_large = true;
             /* A body up to 16 times the limit is read and dropped, so that the client sees
              * the 413 (closing with unread data makes the kernel reset the connection,
              * losing the answer); past that, refuse at once and close. */
-            if (declared > 16ULL * (unsigned long long)app->cfg->max_body)
+            if (declared > 16ULL * (unsigned long long)app->opts->max_body)
                 return dispatch(req, url, method);
         }
         return MHD_YES;
     }
     if (*upload_size) {
-        if (!req->too_large && req->body.len + *upload_size > (size_t)app->cfg->max_body) {
+        if (!req->too_large && req->body.len + *upload_size > (size_t)app->opts->max_body) {
             req->too_large = true;
             lift_buf_fini(&req->body);
         }
@@ -266,17 +266,17 @@ int lift_http_start(lift_app *app, lift_err *err)
     struct sockaddr_storage ss;
     socklen_t sslen;
     bool v6 = false;
-    int rc = parse_listen(app->cfg->listen, &ss, &sslen, &v6, err);
+    int rc = parse_listen(app->opts->listen, &ss, &sslen, &v6, err);
     if (rc != LIFT_OK)
         return rc;
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
                      MHD_USE_ERROR_LOG | (v6 ? MHD_USE_IPv6 : 0);
-    unsigned threads = (unsigned)app->cfg->threads;
+    unsigned threads = (unsigned)app->opts->threads;
     app->daemon = MHD_start_daemon(
         flags, 0, NULL, NULL, on_request, app, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
         MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT,
-        (unsigned)app->cfg->connection_limit, MHD_OPTION_CONNECTION_TIMEOUT,
-        (unsigned)app->cfg->connection_timeout, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+        (unsigned)app->opts->connection_limit, MHD_OPTION_CONNECTION_TIMEOUT,
+        (unsigned)app->opts->connection_timeout, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
         (size_t)16 * 1024, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024U, MHD_OPTION_NOTIFY_COMPLETED,
         on_completed, app, MHD_OPTION_UNESCAPE_CALLBACK, keep_escapes, app,
         MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, app, MHD_OPTION_END);
@@ -284,7 +284,7 @@ int lift_http_start(lift_app *app, lift_err *err)
         return lift_err_set(err, LIFT_EIO,
                             "cannot listen on %s (in use, or not an address of "
                             "this machine?)",
-                            app->cfg->listen);
+                            app->opts->listen);
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(app->daemon, MHD_DAEMON_INFO_BIND_PORT);
     app->port = info ? info->port : 0;
     return LIFT_OK;

@@ -1,5 +1,5 @@
 /* Ingestion batches: strict checks of every item, then COPY rows (CSV). */
-#include "lift/ingest.h"
+#include "ingest.h"
 
 #include <jansson.h>
 #include <math.h>
@@ -8,77 +8,43 @@
 #include <string.h>
 
 #include "lift/assign.h"
+#include "lift/jsonread.h"
 
 #define FUTURE_SLACK (5 * 60 * 1000000LL) /* ts may lead the server clock by 5 minutes */
 #define MAX_VALUE    1e9
 
-/* Context for one item: its field prefix ("events[17]") and the error sink. */
+/* Context for one item: its path ("events[17]") and the error sink. */
 typedef struct item {
     char where[32];
     lift_err *err;
 } item;
-
-static int bad(const item *it, const char *key, const char *what)
-{
-    char field[LIFT_ERR_FIELD_LEN + 48];
-    snprintf(field, sizeof field, "%s%s%s", it->where, *key ? "." : "", key);
-    return lift_err_field(it->err, LIFT_EINVAL, field, "%s: %s", field, what);
-}
-
-static int known(const item *it, json_t *obj, const char *const *allowed)
-{
-    const char *key;
-    json_t *v;
-    json_object_foreach(obj, key, v)
-    {
-        bool ok = false;
-        for (const char *const *a = allowed; *a && !ok; a++)
-            ok = strcmp(*a, key) == 0;
-        if (!ok) {
-            char shown[40];
-            snprintf(shown, sizeof shown, "%.32s", lift_utf8_valid(key, strlen(key)) ? key : "?");
-            return bad(it, shown, "unknown field");
-        }
-    }
-    return LIFT_OK;
-}
 
 /* A required string of 1..max bytes of UTF-8 (jansson has already refused NUL) without
  * control characters. */
 static int text(const item *it, json_t *obj, const char *key, size_t max, const char **s,
                 size_t *len)
 {
-    json_t *v = json_object_get(obj, key);
-    if (!v)
-        return bad(it, key, "missing");
-    if (!json_is_string(v))
-        return bad(it, key, "expected a string");
-    *s = json_string_value(v);
-    *len = json_string_length(v);
+    int rc = lift_json_string(obj, key, it->where, true, s, len, it->err);
+    if (rc != LIFT_OK)
+        return rc;
     if (*len == 0)
-        return bad(it, key, "is empty");
-    if (*len > max) {
-        char what[48];
-        snprintf(what, sizeof what, "is longer than %zu bytes", max);
-        return bad(it, key, what);
-    }
+        return lift_json_fail(it->err, it->where, key, "is empty");
+    if (*len > max)
+        return lift_json_fail(it->err, it->where, key, "is longer than %zu bytes", max);
     if (lift_has_control(*s, *len))
-        return bad(it, key, "contains a control character");
+        return lift_json_fail(it->err, it->where, key, "contains a control character");
     return LIFT_OK;
 }
 
 /* ts: RFC 3339, at most 5 minutes ahead; absent means now. Writes it formatted. */
 static int timestamp(const item *it, json_t *obj, int64_t now, char out[LIFT_TIME_LEN])
 {
-    json_t *v = json_object_get(obj, "ts");
     int64_t t = now;
-    if (v && !json_is_null(v)) {
-        if (!json_is_string(v) ||
-            lift_time_parse(json_string_value(v), json_string_length(v), &t) != 0)
-            return bad(it, "ts", "expected an RFC 3339 time such as 2026-11-21T10:00:00Z");
-        if (t > now + FUTURE_SLACK)
-            return bad(it, "ts", "is more than 5 minutes in the future");
-    }
+    int rc = lift_json_time(obj, "ts", it->where, &t, it->err);
+    if (rc != LIFT_OK)
+        return rc;
+    if (t > now + FUTURE_SLACK)
+        return lift_json_fail(it->err, it->where, "ts", "is more than 5 minutes in the future");
     lift_time_format(t, out);
     return LIFT_OK;
 }
@@ -86,11 +52,10 @@ static int timestamp(const item *it, json_t *obj, int64_t now, char out[LIFT_TIM
 /* An optional JSON object, written compact as one CSV field (empty when absent). */
 static int object_field(const item *it, json_t *obj, const char *key, lift_buf *rows)
 {
-    json_t *v = json_object_get(obj, key);
-    if (!v || json_is_null(v))
-        return LIFT_OK;
-    if (!json_is_object(v))
-        return bad(it, key, "expected an object");
+    json_t *v = NULL;
+    int rc = lift_json_object(obj, key, it->where, &v, it->err);
+    if (rc != LIFT_OK || !v)
+        return rc;
     char *s = json_dumps(v, JSON_COMPACT);
     if (!s)
         return lift_err_set(it->err, LIFT_ENOMEM, "out of memory");
@@ -114,13 +79,8 @@ static void unit_field(lift_buf *rows, const lift_pseudo *pseudo, const char *un
 static int batch(const char *body, size_t len, const char *name, long max, json_t **doc,
                  json_t **arr, lift_err *err)
 {
-    json_error_t jerr;
-    /* Duplicate keys are refused: which value would count is ambiguous. */
-    *doc = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
-    if (!*doc)
-        return lift_err_field(err, LIFT_EINVAL, "body",
-                              "body is not valid JSON (line %d, column %d): %s", jerr.line,
-                              jerr.column, jerr.text);
+    if (!(*doc = lift_json_load(body, len, "body", "body", err)))
+        return err->code;
     *arr = json_object_get(*doc, name);
     if (!json_is_object(*doc) || !*arr || json_object_size(*doc) != 1)
         return lift_err_field(err, LIFT_EINVAL, "body", "body: expected {\"%s\": [...]}", name);
@@ -142,8 +102,8 @@ static int event(const lift_ingest *in, const item *it, json_t *j, lift_buf *row
     char ts[LIFT_TIME_LEN];
     int rc;
     if (!json_is_object(j))
-        return bad(it, "", "expected an object");
-    if ((rc = known(it, j, allowed)) != LIFT_OK ||
+        return lift_json_fail(it->err, it->where, "", "expected an object");
+    if ((rc = lift_json_known(j, allowed, it->where, it->err)) != LIFT_OK ||
         (rc = text(it, j, "event_id", 128, &id, &id_len)) != LIFT_OK ||
         (rc = text(it, j, "unit", LIFT_UNIT_MAX, &unit, &unit_len)) != LIFT_OK ||
         (rc = text(it, j, "type", 64, &type, &type_len)) != LIFT_OK ||
@@ -153,12 +113,14 @@ static int event(const lift_ingest *in, const item *it, json_t *j, lift_buf *row
     if (value && !json_is_null(value) &&
         (!json_is_number(value) || !isfinite(json_number_value(value)) ||
          fabs(json_number_value(value)) > MAX_VALUE))
-        return bad(it, "value", "expected a number between -1e9 and 1e9");
+        return lift_json_fail(it->err, it->where, "value",
+                              "expected a number between -1e9 and 1e9");
     if (currency && !json_is_null(currency)) {
         const char *c = json_string_value(currency);
         if (!c || json_string_length(currency) != 3 || c[0] < 'A' || c[0] > 'Z' || c[1] < 'A' ||
             c[1] > 'Z' || c[2] < 'A' || c[2] > 'Z')
-            return bad(it, "currency", "expected 3 upper-case letters (ISO 4217), e.g. EUR");
+            return lift_json_fail(it->err, it->where, "currency",
+                                  "expected 3 upper-case letters (ISO 4217), e.g. EUR");
     }
     lift_buf_csv_field(rows, id, id_len);
     lift_buf_puts(rows, ",");
@@ -252,8 +214,8 @@ static int exposure(const lift_ingest *in, const item *it, json_t *j, lift_buf *
     char ts[LIFT_TIME_LEN];
     int rc;
     if (!json_is_object(j))
-        return bad(it, "", "expected an object");
-    if ((rc = known(it, j, allowed)) != LIFT_OK ||
+        return lift_json_fail(it->err, it->where, "", "expected an object");
+    if ((rc = lift_json_known(j, allowed, it->where, it->err)) != LIFT_OK ||
         (rc = text(it, j, "event_id", 128, &id, &id_len)) != LIFT_OK ||
         (rc = text(it, j, "unit", LIFT_UNIT_MAX, &unit, &unit_len)) != LIFT_OK ||
         (rc = text(it, j, "experiment", 64, &exp, &exp_len)) != LIFT_OK ||
@@ -262,11 +224,11 @@ static int exposure(const lift_ingest *in, const item *it, json_t *j, lift_buf *
         return rc;
     int x = lift_config_find(in->cfg, exp, exp_len);
     if (x < 0)
-        return bad(it, "experiment", "no such experiment");
+        return lift_json_fail(it->err, it->where, "experiment", "no such experiment");
     const lift_experiment *e = &in->cfg->experiments[x];
     int v = lift_config_variant(e, var, var_len);
     if (v < 0)
-        return bad(it, "variant", "no such variant in this experiment");
+        return lift_json_fail(it->err, it->where, "variant", "no such variant in this experiment");
     lift_buf_csv_field(rows, id, id_len);
     lift_buf_puts(rows, ",");
     unit_field(rows, in->pseudo, unit, unit_len);

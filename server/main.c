@@ -11,20 +11,21 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "lift/cfg.h"
-#include "lift/http.h"
+#include "http.h"
+#include "lift/db.h"
+#include "lift/locate.h"
 #include "lift/log.h"
-#include "lift/pgembed.h"
+#include "options.h"
 
 /* Kills the process if shutdown overruns its time (a hung database, say). */
 static void *watchdog(void *arg)
 {
-    const lift_cfg *cfg = arg;
-    struct timespec ts = {cfg->shutdown_timeout, 0};
+    const lift_options *opt = arg;
+    struct timespec ts = {opt->shutdown_timeout, 0};
     while (nanosleep(&ts, &ts) != 0)
         ;
     lift_log(LIFT_LOG_ERROR, "shutdown took over %lds; exiting without finishing",
-             cfg->shutdown_timeout);
+             opt->shutdown_timeout);
     _exit(1);
     return NULL;
 }
@@ -57,22 +58,22 @@ static void raise_fd_limit(long want)
 
 int main(int argc, char **argv)
 {
-    static lift_cfg cfg;
+    static lift_options opt;
     static lift_app app;
     lift_err err;
     bool help;
-    if (lift_cfg_load(&cfg, argc, argv, &help, &err) != LIFT_OK) {
+    if (lift_options_load(&opt, argc, argv, &help, &err) != LIFT_OK) {
         fprintf(stderr, "liftd: %s\n", err.msg);
         return 2;
     }
     if (help) {
-        lift_cfg_usage(stdout);
+        lift_options_usage(stdout);
         return 0;
     }
-    lift_log_min = (lift_log_level)lift_log_parse_level(cfg.log_level);
-    if (cfg.threads == 0) {
+    lift_log_min = (lift_log_level)lift_log_parse_level(opt.log_level);
+    if (opt.threads == 0) {
         long n = sysconf(_SC_NPROCESSORS_ONLN);
-        cfg.threads = n > 0 ? n : 2;
+        opt.threads = n > 0 ? n : 2;
     }
 
     /* Every thread inherits this mask; only main takes the signals, with sigwait. */
@@ -83,7 +84,7 @@ int main(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &stop, NULL);
     signal(SIGPIPE, SIG_IGN);
     signal(SIGXFSZ, SIG_IGN); /* a file size limit is a full disk to the spool, not death */
-    raise_fd_limit(cfg.connection_limit);
+    raise_fd_limit(opt.connection_limit);
     setenv("PGCONNECT_TIMEOUT", "5", 0);
 
     lift_pg pg;
@@ -91,33 +92,32 @@ int main(int argc, char **argv)
         fprintf(stderr, "liftd: %s\n", err.msg);
         return 2;
     }
-    char conninfo[sizeof cfg.db], spool_dir[sizeof cfg.spool_dir], cache[PATH_MAX + 32];
-    if (cfg.db[0])
-        snprintf(conninfo, sizeof conninfo, "%s", cfg.db);
+    char conninfo[sizeof opt.db], spool_dir[sizeof opt.spool_dir], cache[PATH_MAX + 32];
+    if (opt.db[0])
+        snprintf(conninfo, sizeof conninfo, "%s", opt.db);
     else
         lift_pg_url_as(&pg, "lift_writer", conninfo, sizeof conninfo);
-    if (cfg.spool_dir[0])
-        snprintf(spool_dir, sizeof spool_dir, "%s", cfg.spool_dir);
+    if (opt.spool_dir[0])
+        snprintf(spool_dir, sizeof spool_dir, "%s", opt.spool_dir);
     else
         snprintf(spool_dir, sizeof spool_dir, "%.1000s/spool", pg.home);
     snprintf(cache, sizeof cache, "%s/config-cache.json", spool_dir);
 
-    app.cfg = &cfg;
+    app.opts = &opt;
     lift_metrics_init(&app.metrics);
     random_prefix(app.id_prefix);
-    if (!(app.keys = lift_keys_new(cfg.api_keys, &err))) {
+    if (!(app.keys = lift_keys_new(opt.api_keys, &err))) {
         fprintf(stderr, "liftd: %s\n", err.msg);
         return 2;
     }
-    app.pseudo = lift_pseudo_new(cfg.pseudonym_key);
-    if (cfg.pseudonym_key[0] && !app.pseudo) {
-        fprintf(stderr, "liftd: out of memory for the pseudonym key\n");
+    if (lift_pseudo_new(opt.pseudonym_key, &app.pseudo, &err) != LIFT_OK) {
+        fprintf(stderr, "liftd: %s\n", err.msg);
         return 1; /* never store raw ids when pseudonyms were asked for */
     }
     if (!(app.spool = lift_spool_open(spool_dir, &app.metrics, &err)) ||
         !(app.snaps = lift_snapshots_new()) ||
         !(app.reloader = lift_reloader_start(conninfo, cache, app.snaps, &app.metrics, &err)) ||
-        !(app.writer = lift_writer_start(&cfg, conninfo, app.spool, &app.metrics, &err)) ||
+        !(app.writer = lift_writer_start(&opt, conninfo, app.spool, &app.metrics, &err)) ||
         lift_http_start(&app, &err) != LIFT_OK) {
         fprintf(stderr, "liftd: %s\n", err.msg);
         return 1;
@@ -126,7 +126,7 @@ int main(int argc, char **argv)
     lift_db_redact(conninfo, where, sizeof where);
     lift_log(LIFT_LOG_INFO,
              "start listen=%s port=%u threads=%ld db=%s api_keys=%zu pseudonyms=%s spool=%s",
-             cfg.listen, app.port, cfg.threads, where, lift_keys_count(app.keys),
+             opt.listen, app.port, opt.threads, where, lift_keys_count(app.keys),
              app.pseudo ? "on" : "off", spool_dir);
     if (lift_keys_count(app.keys) == 0)
         lift_log(LIFT_LOG_WARN, "no API keys: POST endpoints refuse every request (set "
@@ -137,7 +137,7 @@ int main(int argc, char **argv)
     int64_t t0 = lift_time_mono();
     lift_log(LIFT_LOG_INFO, "shutdown signal=%s: no new connections, flushing", strsignal(sig));
     pthread_t dog;
-    pthread_create(&dog, NULL, watchdog, &cfg);
+    pthread_create(&dog, NULL, watchdog, &opt);
 
     /* Order matters: refuse new work, let the writer answer the POSTs it holds (MHD may
      * not stop with suspended connections), stop HTTP, then flush the last exposures. */

@@ -1,5 +1,5 @@
 /* Prometheus text exposition of liftd's metrics. */
-#include "lift/metrics.h"
+#include "metrics.h"
 
 #include <string.h>
 

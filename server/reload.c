@@ -1,5 +1,5 @@
 /* The reload thread: LISTEN lift_config, load lift.config_document(), publish, cache. */
-#include "lift/reload.h"
+#include "reload.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lift/config_db.h"
 #include "lift/db.h"
 #include "lift/log.h"
 #include "lift/text.h"

@@ -7,7 +7,7 @@
  * later register under the new one and load the new pointer (all sequentially
  * consistent). Comparing whole epochs, not parities, rules out ABA while a reader is
  * between its two steps. */
-#include "lift/snapshot.h"
+#include "snapshot.h"
 
 #include <pthread.h>
 #include <stdatomic.h>

@@ -1,5 +1,5 @@
 /* The exposure spool file: append, read back in order, truncate when replayed. */
-#include "lift/spool.h"
+#include "spool.h"
 
 #include <errno.h>
 #include <fcntl.h>

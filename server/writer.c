@@ -1,5 +1,5 @@
 /* The writer thread: batches, COPY, staging tables, acknowledgements, spool replay. */
-#include "lift/writer.h"
+#include "writer.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -9,18 +9,17 @@
 #include <time.h>
 
 #include "lift/db.h"
-#include "lift/ingest.h"
 #include "lift/log.h"
+#include "lift/rows.h"
 
 #define RETRY_MS     250       /* reconnect interval while the database is away */
 #define REPLAY_CHUNK (1 << 20) /* spool bytes per replay transaction */
 
 static const char SQL_STAGING[] =
-    "CREATE TEMP TABLE IF NOT EXISTS staging_events (event_id text, unit text, type text,"
-    "  value float8, currency text, ts timestamptz, props jsonb) ON COMMIT DELETE ROWS;"
-    "CREATE TEMP TABLE IF NOT EXISTS staging_exposures (event_id text, unit text,"
-    "  experiment text, variant text, phase integer, ts timestamptz, attrs jsonb)"
-    "  ON COMMIT DELETE ROWS";
+    "CREATE TEMP TABLE IF NOT EXISTS staging_events (" LIFT_EVENT_COLUMN_DEFS
+    ") ON COMMIT DELETE ROWS;"
+    "CREATE TEMP TABLE IF NOT EXISTS staging_exposures (" LIFT_EXPOSURE_COLUMN_DEFS
+    ") ON COMMIT DELETE ROWS";
 
 /* Per table: COPY straight in, COPY into staging, the move out of staging, clearing it. */
 static const struct {
@@ -54,7 +53,7 @@ typedef struct chunk {
 } chunk;
 
 struct lift_writer {
-    const lift_cfg *cfg;
+    const lift_options *opts;
     char conninfo[1024];
     lift_spool *spool;
     lift_metrics *m;
@@ -324,7 +323,7 @@ static void deadline_in(struct timespec *ts, int64_t us)
  * or a stop. */
 static void wait_for_work(lift_writer *w)
 {
-    const int64_t window = w->cfg->batch_ms * 1000;
+    const int64_t window = w->opts->batch_ms * 1000;
     for (;;) {
         if (w->stopping)
             return;
@@ -335,7 +334,7 @@ static void wait_for_work(lift_writer *w)
         if (w->head)
             return;
         if (w->exposure_rows) {
-            if (w->exposure_rows >= (size_t)w->cfg->batch_rows || now - w->first_at >= window)
+            if (w->exposure_rows >= (size_t)w->opts->batch_rows || now - w->first_at >= window)
                 return;
             wait = w->first_at + window - now;
         } else if (!w->db) {
@@ -407,10 +406,10 @@ static void *run(void *arg)
         /* One transaction takes the jobs and up to batch_rows live rows; a backlog beyond
          * the queue limit goes to the spool (the oldest first, in large writes). */
         size_t live_rows, spilled_rows = 0;
-        chunk *live = take_live(w, (size_t)w->cfg->batch_rows, &live_rows);
+        chunk *live = take_live(w, (size_t)w->opts->batch_rows, &live_rows);
         chunk *spill =
-            w->exposure_rows > (size_t)w->cfg->queue_rows
-                ? take_live(w, w->exposure_rows - (size_t)w->cfg->queue_rows, &spilled_rows)
+            w->exposure_rows > (size_t)w->opts->queue_rows
+                ? take_live(w, w->exposure_rows - (size_t)w->opts->queue_rows, &spilled_rows)
                 : NULL;
         w->first_at = w->live ? lift_time_mono() : 0;
         bool stopping = w->stopping;
@@ -439,7 +438,7 @@ static void *run(void *arg)
     return NULL;
 }
 
-lift_writer *lift_writer_start(const lift_cfg *cfg, const char *conninfo, lift_spool *spool,
+lift_writer *lift_writer_start(const lift_options *opts, const char *conninfo, lift_spool *spool,
                                lift_metrics *m, lift_err *err)
 {
     lift_writer *w = calloc(1, sizeof *w);
@@ -447,7 +446,7 @@ lift_writer *lift_writer_start(const lift_cfg *cfg, const char *conninfo, lift_s
         lift_err_set(err, LIFT_ENOMEM, "out of memory");
         return NULL;
     }
-    w->cfg = cfg;
+    w->opts = opts;
     snprintf(w->conninfo, sizeof w->conninfo, "%s", conninfo);
     w->spool = spool;
     w->m = m;
@@ -472,7 +471,7 @@ static void mark_arrival(lift_writer *w)
     if (!w->first_at) {
         w->first_at = lift_time_mono();
         pthread_cond_signal(&w->wake);
-    } else if (w->job_rows + w->exposure_rows >= (size_t)w->cfg->batch_rows) {
+    } else if (w->job_rows + w->exposure_rows >= (size_t)w->opts->batch_rows) {
         pthread_cond_signal(&w->wake);
     }
     atomic_store_explicit(&w->m->queue_rows, (long)(w->job_rows + w->exposure_rows),
@@ -487,7 +486,7 @@ int lift_writer_submit(lift_writer *w, lift_job *job, lift_err *err)
         rc = lift_err_set(err, LIFT_EUNAVAIL, "liftd is shutting down; retry later");
     else if (!atomic_load(&w->up))
         rc = lift_err_set(err, LIFT_EUNAVAIL, "the database is unavailable; retry later");
-    else if (w->job_rows + w->exposure_rows + job->nrows > (size_t)w->cfg->queue_rows)
+    else if (w->job_rows + w->exposure_rows + job->nrows > (size_t)w->opts->queue_rows)
         rc = lift_err_set(err, LIFT_EUNAVAIL, "the write queue is full; retry later");
     if (rc == LIFT_OK) {
         job->next = NULL;
@@ -510,9 +509,9 @@ void lift_writer_exposures(lift_writer *w, const char *rows, size_t len, size_t 
     pthread_mutex_lock(&w->lock);
     /* The writer spills a backlog beyond queue_rows to the spool in large writes; only past
      * twice that (the writer itself stuck) do request threads write it themselves. */
-    bool queued = w->job_rows + w->exposure_rows + nrows <= 2 * (size_t)w->cfg->queue_rows;
+    bool queued = w->job_rows + w->exposure_rows + nrows <= 2 * (size_t)w->opts->queue_rows;
     chunk *c = w->live_tail;
-    if (queued && (!c || c->nrows >= (size_t)w->cfg->batch_rows)) {
+    if (queued && (!c || c->nrows >= (size_t)w->opts->batch_rows)) {
         c = w->spare;
         if (c)
             w->spare = c->next;

@@ -1,6 +1,6 @@
 /* The Bayesian view: a Gaussian (or flat) prior on the relative effect, likelihood
  * N(estimate, se^2); chance to beat control and expected losses from the truncated
- * normal (STATS.md, Bayesian view). */
+ * normal (docs/statistics.md, Bayesian view). */
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_randist.h>
 #include <math.h>

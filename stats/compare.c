@@ -1,5 +1,5 @@
 /* One treatment against the control: absolute and relative lift, with CUPED, sequential
- * and Bayesian views (STATS.md, Effects). */
+ * and Bayesian views (docs/statistics.md, Effects). */
 #include <math.h>
 #include <string.h>
 

@@ -1,5 +1,5 @@
 /* CUPED: regression adjustment with the pre-period value of the same metric; theta from
- * the two arms pooled (STATS.md, CUPED). */
+ * the two arms pooled (docs/statistics.md, CUPED). */
 #include "internal.h"
 
 double lift_stats_cuped_theta(lift_kind kind, const lift_suff *a, const lift_suff *b,

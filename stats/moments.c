@@ -1,4 +1,4 @@
-/* Per-arm moments: proportion, mean and ratio (STATS.md, Per-variant moments). */
+/* Per-arm moments: proportion, mean and ratio (docs/statistics.md, Per-variant moments). */
 #include <math.h>
 #include <stdio.h>
 

@@ -1,5 +1,5 @@
 /* Planning: units per arm for a relative MDE, the MDE of a sample, and the duration in
- * whole weeks (STATS.md, Planning and guards). */
+ * whole weeks (docs/statistics.md, Planning and guards). */
 #include <gsl/gsl_cdf.h>
 #include <math.h>
 

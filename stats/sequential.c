@@ -1,6 +1,6 @@
 /* Always-valid inference: asymptotic confidence sequences (Waudby-Smith, Arnold, Wu,
  * Howard, Ramdas, "Time-uniform central limit theory", arXiv 2103.06476), as in
- * STATS.md, Sequential testing. Peeking at any number of looks keeps the error rate. */
+ * docs/statistics.md, Sequential testing. Peeking at any number of looks keeps the error rate. */
 #include <math.h>
 
 #include "lift/stats.h"

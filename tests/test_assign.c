@@ -28,7 +28,7 @@ static double hash_of(const char *seed, const char *value, int version)
     return h;
 }
 
-/* --- the public vectors (shared/vectors/growthbook-bucketing.json, SDK spec 0.8) ------- */
+/* --- the public vectors (tests/vectors/growthbook-bucketing.json, SDK spec 0.8) ------- */
 
 Test(assign_vectors, hash)
 {

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "lift/assign.h"
+#include "lift/config_db.h"
 #include "lift/text.h"
 #include "support/pgtest.h"
 

@@ -1,6 +1,6 @@
 /* The simulated shopper: determinism, the calendar (weekly seasonality, nothing after the
  * end), and planted effects that move the report's metrics by the planted amount. The
- * metrics are computed here from the events by their definitions (DESIGN.md, Metrics),
+ * metrics are computed here from the events by their definitions (docs/statistics.md, Metrics),
  * independently of the analysis SQL. */
 #include <criterion/criterion.h>
 #include <math.h>

@@ -1,4 +1,4 @@
-/* Validity by simulation (STATS.md, "Validity the test suite must demonstrate"), seeded:
+/* Validity by simulation (docs/statistics.md, "Validity the test suite must demonstrate"), seeded:
  *  - A/A: the share of p < 0.05 over 10000 experiments lies in [0.04, 0.06];
  *  - coverage: the 95% CI holds a planted relative lift in [0.94, 0.96] of experiments,
  *    for proportions, heavy-tailed revenue means and ratios (AOV);

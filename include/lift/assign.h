@@ -1,7 +1,7 @@
 /* Assignment: GrowthBook-compatible bucketing and the evaluation of one shopper against
  * the running config. Pure functions: no I/O, and nothing allocated per evaluation.
  *
- * Facts of the public algorithm (GrowthBook SDK spec 0.8, shared/DESIGN.md):
+ * Facts of the public algorithm (GrowthBook SDK spec 0.8; docs/architecture.md, Bucketing):
  *   FNV-1a 32 over UTF-16 code units (JavaScript's charCodeAt), not UTF-8 bytes;
  *   hash v2 = fnv(decimal(fnv(seed + unit))) % 10000 / 10000;
  *   hash v1 = fnv(unit + seed) % 1000 / 1000;

@@ -10,7 +10,6 @@
 #include <stdint.h>
 
 #include "lift/audience.h"
-#include "lift/db.h"
 #include "lift/err.h"
 
 typedef enum { LIFT_STATUS_DRAFT, LIFT_STATUS_RUNNING, LIFT_STATUS_STOPPED } lift_status;
@@ -91,13 +90,6 @@ lift_config *lift_config_from_json(const json_t *doc, lift_err *err);
 
 /* As above from text (a file's contents). */
 lift_config *lift_config_parse(const char *text, size_t len, lift_err *err);
-
-/* The database's config document (lift.config_document()) as JSON text; the caller
- * frees it. NULL with err on failure. */
-char *lift_config_fetch_db(lift_db *db, size_t *len, lift_err *err);
-
-/* Loads the config the database holds: fetch, then parse. */
-lift_config *lift_config_load_db(lift_db *db, lift_err *err);
 
 void lift_config_free(lift_config *cfg); /* NULL is a no-op */
 

@@ -49,6 +49,23 @@ int lift_db_copy_start(lift_db *db, const char *copy_sql, lift_err *err);
 int lift_db_copy_put(lift_db *db, const char *data, size_t len, lift_err *err);
 int lift_db_copy_end(lift_db *db, int status, lift_err *err);
 
+/* --- reading results and writing parameters ------------------------------------------ */
+
+/* The index of column `name` in a result of the project's own SQL. A missing column is a
+ * programmer error (the query and its reader disagree): assert()ed. */
+int lift_db_col(const PGresult *r, const char *name);
+
+/* Column `name` of row as text (borrowed from r; "" for NULL), as a double (NAN for NULL),
+ * or whether it is NULL. */
+const char *lift_db_text(const PGresult *r, int row, const char *name);
+double lift_db_num(const PGresult *r, int row, const char *name);
+bool lift_db_null(const PGresult *r, int row, const char *name);
+
+/* Appends a text[] literal for a $n::text[] parameter: {"a","b\"c"}, every element quoted,
+ * quotes and backslashes escaped, so any string is one element. */
+struct lift_buf;
+void lift_db_array(struct lift_buf *b, const char *const *items, size_t n);
+
 /* Quotes a URL/conninfo for messages: the password, if any, is replaced by "***". */
 void lift_db_redact(const char *conninfo, char *out, size_t outlen);
 

@@ -17,7 +17,7 @@
  *   segments [{attribute, value, results [<liftctl stats result>]}],
  *   series {primary_metric, days [{day, units [per variant], relative [{variant, estimate,
  *     lo, hi}]}]}
- * where <liftctl stats result> is the object of shared/DESIGN.md (liftctl stats). */
+ * where <liftctl stats result> is the object of docs/statistics.md (liftctl stats). */
 #ifndef LIFT_REPORT_H
 #define LIFT_REPORT_H
 

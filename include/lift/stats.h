@@ -1,4 +1,4 @@
-/* Statistics on per-variant sufficient statistics, as defined in shared/STATS.md:
+/* Statistics on per-variant sufficient statistics, as defined in docs/statistics.md:
  * proportion, mean and ratio metrics; absolute and relative lift with delta-method
  * standard errors and Welch–Satterthwaite degrees of freedom; CUPED; always-valid
  * sequential intervals; sample ratio mismatch; Holm and Benjamini–Hochberg; a Bayesian
@@ -34,7 +34,7 @@ typedef struct lift_suff {
 int lift_stats_check(lift_kind kind, const lift_suff *s, bool cuped, lift_err *err);
 
 /* The arm's mean and per-unit variance v (the variance of the mean is v/n). For ratios,
- * mean = sum/den_sum and v is the delta-method variance of STATS.md (times n). */
+ * mean = sum/den_sum and v is the delta-method variance of docs/statistics.md (times n). */
 typedef struct lift_moments {
     double n, mean, var;
 } lift_moments;
@@ -188,7 +188,7 @@ typedef struct lift_plan {
     double alpha, power; /* e.g. 0.05 and 0.8 */
 } lift_plan;
 
-/* Units per arm to detect a relative effect mde (STATS.md, Planning), rounded up. */
+/* Units per arm to detect a relative effect mde (docs/statistics.md, Planning), rounded up. */
 int lift_stats_sample_size(const lift_plan *plan, double mde, double *n, lift_err *err);
 
 /* The smallest relative effect detectable with n units per arm. */

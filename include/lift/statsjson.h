@@ -1,4 +1,4 @@
-/* The stats engine's JSON contract (shared/DESIGN.md, liftctl stats): requests in,
+/* The stats engine's JSON contract (docs/statistics.md, liftctl stats): requests in,
  * results out. Reports write their results with the same functions. */
 #ifndef LIFT_STATSJSON_H
 #define LIFT_STATSJSON_H
@@ -33,8 +33,10 @@ void lift_statsjson_write_settings(lift_jw *w, const lift_analysis *a);
 void lift_statsjson_write_result(lift_jw *w, const lift_analysis *a, const char *const *variants,
                                  const lift_result *r);
 
-/* "proportion", "mean", "ratio"; "none", "holm", "bh". */
+/* "proportion", "mean", "ratio"; "none", "holm", "bh"; and back (-1 for another name). */
 const char *lift_kind_name(lift_kind k);
 const char *lift_correction_name(lift_correction c);
+int lift_kind_parse(const char *name);
+int lift_correction_parse(const char *name);
 
 #endif

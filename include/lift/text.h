@@ -17,6 +17,16 @@ bool lift_utf8_valid(const char *s, size_t n);
  * in ids and types, which are identifiers (and stored rows are one line each). */
 bool lift_has_control(const char *s, size_t n);
 
+/* Lower-case hexadecimal: the digits, the digits of n bytes written to out (2n characters
+ * plus NUL), and the value of one digit of either case (-1 when c is not one). */
+extern const char lift_hex_digits[16];
+void lift_hex_encode(const void *bytes, size_t n, char *out);
+int lift_hex_value(char c);
+
+/* FNV-1a 64 of a string: cheap fingerprints (migration checksums, folder names). Not the
+ * bucketing hash, which is FNV-1a 32 over UTF-16 (lift/assign.h). */
+uint64_t lift_fnv64(const char *s);
+
 /* A growable byte buffer. Allocation failure is sticky: appends become no-ops and
  * `failed` stays set, so callers check once at the end. data is NUL-terminated. */
 typedef struct lift_buf {
@@ -51,7 +61,10 @@ void lift_buf_csv_field(lift_buf *b, const char *s, size_t n);
 /* A streaming JSON writer over a lift_buf: commas and (optionally) indentation are its
  * business. Keys go through lift_jw_key; a value after a key or inside an array is placed
  * correctly by any of the value functions. Numbers are shortest round-trip; non-finite
- * numbers are written as null (JSON has no NaN). */
+ * numbers are written as null (JSON has no NaN). Mis-nesting is refused, never written: a
+ * key outside an object, a value in an object without a key, an end with nothing open or
+ * right after a key, a second top-level value, or nesting deeper than LIFT_JW_DEPTH - 1
+ * marks the buffer failed (b->failed), which the caller checks once at the end. */
 #define LIFT_JW_DEPTH 32
 typedef struct lift_jw {
     lift_buf *b;

@@ -5,7 +5,7 @@
 -- it needs no migration and runs with read-only rights:
 --   SELECT * FROM pg_temp.lift_metric_stats(experiment, phase, as_of, metrics, segments)
 --
--- Rules (DESIGN.md, Metrics):
+-- Rules (docs/statistics.md, Metrics):
 --   - a shopper's variant and t0 come from the first exposure of the phase before as_of;
 --     shoppers exposed to more than one variant are excluded (and counted: `mixed`);
 --   - an event counts for a metric when t0 <= ts < t0 + window (and ts < as_of); refunds

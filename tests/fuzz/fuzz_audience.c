@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "lift/audience.h"
-#include "lift/query.h"
+#include "server/query_string.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -48,13 +48,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     json_decref(doc); /* the conditions must not point into the JSON */
     lift_assign_query q;
-    lift_query_init(&q);
+    lift_qs_init(&q);
     const char *qs = nl ? (const char *)nl + 1 : "";
     size_t qlen = nl ? size - jlen - 1 : 0;
     char *copy = malloc(qlen ? qlen : 1);
     if (copy) {
         memcpy(copy, qs, qlen);
-        lift_query_parse(&q, copy, qlen, &err); /* attributes parsed so far count either way */
+        lift_qs_parse(&q, copy, qlen, &err); /* attributes parsed so far count either way */
         bool all = lift_audience_eval(conds, n, q.attrs, q.nattrs);
         /* The audience holds exactly when each condition does. */
         bool each = true;

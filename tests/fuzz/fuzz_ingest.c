@@ -6,8 +6,8 @@
 #include <string.h>
 
 #include "lift/config.h"
-#include "lift/ingest.h"
 #include "lift/text.h"
+#include "server/ingest.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,12 +1,16 @@
-/* The project's private PostgreSQL cluster (liftctl db ...), or LIFT_DATABASE_URL. */
-#ifndef LIFT_PGEMBED_H
-#define LIFT_PGEMBED_H
+/* Where the database is: LIFT_DATABASE_URL, or the project's private cluster under
+ * LIFT_HOME. Only paths and URLs: starting and stopping the private cluster is
+ * `liftctl db`'s business (cli/cluster.h), so liftd links no initdb/pg_ctl code. */
+#ifndef LIFT_LOCATE_H
+#define LIFT_LOCATE_H
 
 #include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 
 #include "lift/err.h"
+
+#define LIFT_PG_PORT "5432" /* the private cluster's socket is <datadir>/.s.PGSQL.5432 */
 
 /* Where the database is. With LIFT_DATABASE_URL set, `external` is true and url is it.
  * Otherwise the cluster lives in $LIFT_HOME/pg (LIFT_HOME defaults to ./.lift), listens
@@ -21,22 +25,13 @@ typedef struct lift_pg {
 /* Fills pg from the environment. Touches nothing on disk. */
 int lift_pg_locate(lift_pg *pg, lift_err *err);
 
-/* External: checks the server answers. Embedded: initdb on first use (as the `postgres`
- * system user when run as root, since initdb refuses root), starts the cluster if it is
- * not running, and creates database "lift". Safe to call when already running. */
-int lift_pg_start(const lift_pg *pg, lift_err *err);
-
-/* Stops the embedded cluster (fast shutdown); a no-op when it is not running or when the
- * server is external (lift does not manage servers it did not start). */
-int lift_pg_stop(const lift_pg *pg, lift_err *err);
-
-typedef enum { LIFT_PG_MISSING, LIFT_PG_STOPPED, LIFT_PG_RUNNING } lift_pg_state;
-
-/* Embedded: whether the cluster exists and runs. External: RUNNING if it answers. */
-lift_pg_state lift_pg_status(const lift_pg *pg);
-
 /* The URL of the same database as another role (liftd connects as lift_writer). For an
  * external server the URL is returned unchanged: its owner chose the role. */
 void lift_pg_url_as(const lift_pg *pg, const char *role, char *out, size_t outlen);
+
+/* The URL of database dbname as role on the private cluster whose socket folder is
+ * datadir (escaped for libpq's URL syntax). */
+void lift_pg_socket_url(const char *datadir, const char *dbname, const char *role, char *out,
+                        size_t outlen);
 
 #endif

@@ -7,8 +7,8 @@
 #include <stdbool.h>
 
 #include "lift/err.h"
-#include "lift/metrics.h"
-#include "lift/snapshot.h"
+#include "metrics.h"
+#include "snapshot.h"
 
 typedef struct lift_reloader lift_reloader;
 

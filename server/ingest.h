@@ -10,9 +10,10 @@
 #include "lift/config.h"
 #include "lift/err.h"
 #include "lift/pseudo.h"
+#include "lift/rows.h"
 #include "lift/text.h"
 
-/* The rules (shared/DESIGN.md, liftd HTTP API; issue 4):
+/* The rules (docs/api.md, POST /v1/events and /v1/exposures):
  *   body {"events": [...]} or {"exposures": [...]}, at most max_items items;
  *   event_id and unit: 1 to 128 bytes of UTF-8; type: 1 to 64 bytes of UTF-8; none of
  *   them with a control character (a newline, a tab...);
@@ -30,11 +31,11 @@ typedef struct lift_ingest {
     const lift_config *cfg;    /* exposures only */
 } lift_ingest;
 
-/* Rows: event_id,unit,type,value,currency,ts,props (LIFT_EVENT_COLUMNS) */
+/* Rows in the columns of LIFT_EVENT_COLUMNS (lift/rows.h). */
 int lift_ingest_events(const lift_ingest *in, const char *body, size_t len, lift_buf *rows,
                        size_t *n, lift_err *err);
 
-/* Rows: event_id,unit,experiment,variant,phase,ts,attrs (LIFT_EXPOSURE_COLUMNS) */
+/* Rows in the columns of LIFT_EXPOSURE_COLUMNS (lift/rows.h). */
 int lift_ingest_exposures(const lift_ingest *in, const char *body, size_t len, lift_buf *rows,
                           size_t *n, lift_err *err);
 
@@ -43,9 +44,5 @@ int lift_ingest_exposures(const lift_ingest *in, const char *body, size_t len, l
 void lift_ingest_exposure_row(lift_buf *rows, const char *event_id, const char *unit,
                               size_t unit_len, const lift_experiment *e, int variant, int64_t ts,
                               const char *attrs_json, size_t attrs_len);
-
-/* The column lists the rows above are written for. */
-#define LIFT_EVENT_COLUMNS    "event_id, unit, type, value, currency, ts, props"
-#define LIFT_EXPOSURE_COLUMNS "event_id, unit, experiment, variant, phase, ts, attrs"
 
 #endif

@@ -1,6 +1,7 @@
-/* The private PostgreSQL cluster: initdb, start, stop and status through pg_ctl. */
+/* The private PostgreSQL cluster: initdb, start, stop and status through pg_ctl. Only
+ * `liftctl db` manages clusters; liftd merely connects (lift/locate.h). */
 #define _DEFAULT_SOURCE /* initgroups, flock */
-#include "lift/pgembed.h"
+#include "cluster.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -14,81 +15,13 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "lift/db.h"
+#include "lift/text.h"
 
-#define PG_PORT          "5432"
 #define EXIT_UNREACHABLE 126 /* child could not reach the data folder as the cluster user */
-
-static void url_for(const char *datadir, const char *dbname, const char *role, char *out,
-                    size_t outlen)
-{
-    /* The folder goes in the query string; escape what libpq would misread there. */
-    char host[PATH_MAX * 3];
-    size_t n = 0;
-    for (const char *p = datadir; *p && n + 4 < sizeof host; p++) {
-        unsigned char c = (unsigned char)*p;
-        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-            strchr("/-._~", c))
-            host[n++] = (char)c;
-        else
-            n += (size_t)snprintf(host + n, sizeof host - n, "%%%02X", c);
-    }
-    host[n] = '\0';
-    snprintf(out, outlen, "postgresql:///%s?host=%s&port=%s&user=%s", dbname, host, PG_PORT, role);
-}
-
-int lift_pg_locate(lift_pg *pg, lift_err *err)
-{
-    memset(pg, 0, sizeof *pg);
-    const char *home = getenv("LIFT_HOME");
-    char cwd[PATH_MAX];
-    if (!home || !*home) {
-        if (!getcwd(cwd, sizeof cwd))
-            return lift_err_set(err, LIFT_EIO, "getcwd: %s", strerror(errno));
-        if (snprintf(pg->home, sizeof pg->home, "%s/.lift", cwd) >= (int)sizeof pg->home)
-            return lift_err_set(err, LIFT_EINVAL, "current directory path too long");
-    } else if (home[0] != '/') {
-        if (!getcwd(cwd, sizeof cwd))
-            return lift_err_set(err, LIFT_EIO, "getcwd: %s", strerror(errno));
-        if (snprintf(pg->home, sizeof pg->home, "%s/%s", cwd, home) >= (int)sizeof pg->home)
-            return lift_err_set(err, LIFT_EINVAL, "LIFT_HOME path too long");
-    } else {
-        snprintf(pg->home, sizeof pg->home, "%s", home);
-    }
-    /* LIFT_HOME holds runtime files (liftd's spool) even when the database is elsewhere. */
-    const char *ext = getenv("LIFT_DATABASE_URL");
-    if (ext && *ext) {
-        pg->external = true;
-        snprintf(pg->url, sizeof pg->url, "%s", ext);
-        return LIFT_OK;
-    }
-    char link[PATH_MAX + 4];
-    snprintf(link, sizeof link, "%s/pg", pg->home);
-    /* When the cluster had to live outside LIFT_HOME (see place_datadir), pg is a link. */
-    if (!realpath(link, pg->datadir) &&
-        snprintf(pg->datadir, sizeof pg->datadir, "%s", link) >= (int)sizeof pg->datadir)
-        return lift_err_set(err, LIFT_EINVAL, "LIFT_HOME path too long");
-    struct sockaddr_un sun;
-    if (strlen(pg->datadir) + sizeof "/.s.PGSQL." PG_PORT > sizeof sun.sun_path)
-        return lift_err_set(err, LIFT_EINVAL,
-                            "socket path %s/.s.PGSQL.%s is too long for a Unix socket; "
-                            "set LIFT_HOME to a shorter path",
-                            pg->datadir, PG_PORT);
-    url_for(pg->datadir, "lift", "lift", pg->url, sizeof pg->url);
-    return LIFT_OK;
-}
-
-void lift_pg_url_as(const lift_pg *pg, const char *role, char *out, size_t outlen)
-{
-    if (pg->external)
-        snprintf(out, outlen, "%s", pg->url);
-    else
-        url_for(pg->datadir, "lift", role, out, outlen);
-}
 
 /* The folder holding initdb and pg_ctl: LIFT_PG_BINDIR, else the newest
  * /usr/lib/postgresql/N/bin (Debian keeps them off PATH), else "" to use PATH. */
@@ -254,10 +187,8 @@ static int place_datadir(const lift_pg *pg, const struct passwd *pw, char *datad
         return lift_err_set(err, LIFT_EIO, "cannot create %s: %s", pg->home, strerror(errno));
     snprintf(datadir, len, "%s", pg->datadir);
     if (pw && !reachable_by(pw, pg->home)) {
-        uint64_t h = 14695981039346656037ULL;
-        for (const char *p = pg->home; *p; p++)
-            h = (h ^ (unsigned char)*p) * 1099511628211ULL;
-        snprintf(datadir, len, "/var/lib/lift/pg-%016llx", (unsigned long long)h);
+        snprintf(datadir, len, "/var/lib/lift/pg-%016llx",
+                 (unsigned long long)lift_fnv64(pg->home));
         char link[PATH_MAX + 4];
         snprintf(link, sizeof link, "%s/pg", pg->home);
         if (mkdir_p("/var/lib/lift", 0755) != 0 || (symlink(datadir, link) != 0 && errno != EEXIST))
@@ -316,7 +247,7 @@ static int initdb(const lift_pg *pg, const char *bindir, const struct passwd *pw
             "maintenance_work_mem = 256MB\n"
             "max_wal_size = 2GB\n"
             "log_min_messages = warning\n",
-            datadir, PG_PORT);
+            datadir, LIFT_PG_PORT);
     const char *fast = getenv("LIFT_PG_FAST");
     if (fast && strcmp(fast, "1") == 0)
         fprintf(f, "fsync = off\nfull_page_writes = off\n");
@@ -351,7 +282,8 @@ static int pg_ctl(const lift_pg *pg, const char *bindir, const struct passwd *pw
 static int ensure_database(const lift_pg *pg, lift_err *err)
 {
     char url[sizeof pg->url];
-    url_for(pg->datadir, "postgres", "lift", url, sizeof url); /* the maintenance database */
+    lift_pg_socket_url(pg->datadir, "postgres", "lift", url,
+                       sizeof url); /* the maintenance database */
     lift_db *conn = lift_db_open(url, err);
     if (!conn)
         return err->code;

@@ -59,7 +59,7 @@ int cmd_apply(int argc, char **argv)
         PGresult *res =
             lift_db_exec(db, "SELECT version FROM lift.config_state", 0, NULL, NULL, &err);
         if (res && PQntuples(res) == 1)
-            printf("config version %s\n", PQgetvalue(res, 0, 0));
+            printf("config version %s\n", lift_db_text(res, 0, "version"));
         PQclear(res);
     }
     lift_db_close(db);

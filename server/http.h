@@ -8,19 +8,19 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "lift/cfg.h"
 #include "lift/keys.h"
-#include "lift/metrics.h"
 #include "lift/pseudo.h"
-#include "lift/reload.h"
-#include "lift/snapshot.h"
-#include "lift/spool.h"
 #include "lift/text.h"
-#include "lift/writer.h"
+#include "metrics.h"
+#include "options.h"
+#include "reload.h"
+#include "snapshot.h"
+#include "spool.h"
+#include "writer.h"
 
 /* Everything a handler may use; built once in main and passed as the daemon's cls. */
 typedef struct lift_app {
-    const lift_cfg *cfg;
+    const lift_options *opts;
     lift_snapshots *snaps;
     lift_reloader *reloader;
     lift_writer *writer;

@@ -6,7 +6,9 @@
 #include <sys/stat.h>
 
 #include "cli.h"
+#include "lift/names.h"
 #include "lift/report.h"
+#include "lift/statsjson.h"
 
 static const char USAGE[] =
     "usage: liftctl report EXPERIMENT [--format html|md|json|csv|text] [--out PATH|-]\n"
@@ -19,17 +21,6 @@ static const char USAGE[] =
     "as of now (shoppers whose metric window has not ended are left out, and counted).\n";
 
 #define MAX_SEGMENTS 16
-
-static bool attr_ok(const char *s)
-{
-    size_t n = strlen(s);
-    if (n == 0 || n > 64)
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-", s[i]))
-            return false;
-    return true;
-}
 
 /* RFC 3339, or a date (midnight UTC). */
 static bool parse_time(const char *s, int64_t *t)
@@ -90,7 +81,7 @@ int cmd_report(int argc, char **argv)
         } else if (!strcmp(a, "--out") && v) {
             out = v;
         } else if (!strcmp(a, "--segment") && v) {
-            if (!attr_ok(v) || o.nsegments == MAX_SEGMENTS)
+            if (!lift_attr_name_valid(v, strlen(v)) || o.nsegments == MAX_SEGMENTS)
                 return cli_fail(CLI_USAGE, "report",
                                 "--segment: '%s' is not an attribute name (letters, digits, "
                                 "'_', '.', '-'; at most %d)",
@@ -104,11 +95,7 @@ int cmd_report(int argc, char **argv)
             if (!cli_parse_double(v, &o.alpha) || !(o.alpha > 0 && o.alpha < 1))
                 return cli_fail(CLI_USAGE, "report", "--alpha: '%s' is not between 0 and 1", v);
         } else if (!strcmp(a, "--correction") && v) {
-            static const char *const names[] = {"none", "holm", "bh"};
-            int c = -1;
-            for (int k = 0; k < 3; k++)
-                if (!strcmp(v, names[k]))
-                    c = k;
+            int c = lift_correction_parse(v);
             if (c < 0)
                 return cli_fail(CLI_USAGE, "report", "--correction: '%s' is not none, holm or bh",
                                 v);

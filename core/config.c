@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "lift/assign.h"
+#include "lift/jsonread.h"
+#include "lift/names.h"
 #include "lift/text.h"
 
 /* --- arena: a snapshot is freed all at once -------------------------------------------- */
@@ -94,75 +96,27 @@ typedef struct loader {
 /* Fails with "<field>: <problem>", the field being the loader's position plus key. */
 static int bad(loader *l, const char *key, const char *problem)
 {
-    char field[LIFT_ERR_FIELD_LEN];
-    snprintf(field, sizeof field, "%.40s%s%.20s", l->field, *key ? "." : "", key);
-    return lift_err_field(l->err, LIFT_EINVAL, field, "%s: %s", field, problem);
+    return lift_json_fail(l->err, l->field, key, "%s", problem);
 }
 
-static bool valid_key(const char *s)
-{
-    size_t n = strlen(s);
-    if (n == 0 || n > 64)
-        return false;
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                  (i > 0 && (c == '_' || c == '.' || c == '-'));
-        if (!ok)
-            return false;
-    }
-    return true;
-}
-
-/* Optional string: *out unchanged when absent or null. */
+/* Optional string, copied into the arena: *out unchanged when absent or null. */
 static int get_str(loader *l, const json_t *obj, const char *key, const char **out, bool required)
 {
-    const json_t *v = json_object_get(obj, key);
-    if (!v || json_is_null(v))
-        return required ? bad(l, key, "missing (expected a string)") : LIFT_OK;
-    if (!json_is_string(v))
-        return bad(l, key, "expected a string");
-    *out = arena_str(l->arena, json_string_value(v), json_string_length(v));
+    const char *s = NULL;
+    size_t n = 0;
+    int rc = lift_json_string(obj, key, l->field, required, &s, &n, l->err);
+    if (rc != LIFT_OK || !s)
+        return rc;
+    *out = arena_str(l->arena, s, n);
     return *out ? LIFT_OK : lift_err_set(l->err, LIFT_ENOMEM, "out of memory");
-}
-
-static int get_num(loader *l, const json_t *obj, const char *key, double *out, double lo, double hi)
-{
-    const json_t *v = json_object_get(obj, key);
-    if (!v || json_is_null(v))
-        return LIFT_OK;
-    if (!json_is_number(v) || !(json_number_value(v) >= lo && json_number_value(v) <= hi)) {
-        char what[64];
-        snprintf(what, sizeof what, "expected a number in [%g, %g]", lo, hi);
-        return bad(l, key, what);
-    }
-    *out = json_number_value(v);
-    return LIFT_OK;
 }
 
 static int get_int(loader *l, const json_t *obj, const char *key, int *out, int lo, int hi)
 {
-    const json_t *v = json_object_get(obj, key);
-    if (!v || json_is_null(v))
-        return LIFT_OK;
-    if (!json_is_integer(v) || json_integer_value(v) < lo || json_integer_value(v) > hi) {
-        char what[64];
-        snprintf(what, sizeof what, "expected a whole number in [%d, %d]", lo, hi);
-        return bad(l, key, what);
-    }
-    *out = (int)json_integer_value(v);
-    return LIFT_OK;
-}
-
-static int get_time(loader *l, const json_t *obj, const char *key, int64_t *out)
-{
-    const json_t *v = json_object_get(obj, key);
-    if (!v || json_is_null(v))
-        return LIFT_OK;
-    if (!json_is_string(v) ||
-        lift_time_parse(json_string_value(v), json_string_length(v), out) != 0)
-        return bad(l, key, "expected an RFC 3339 time such as 2026-11-21T00:00:00Z");
-    return LIFT_OK;
+    long v = *out;
+    int rc = lift_json_int_in(obj, key, l->field, lo, hi, &v, l->err);
+    *out = (int)v;
+    return rc;
 }
 
 /* --- one experiment -------------------------------------------------------------------- */
@@ -192,8 +146,8 @@ static int load_layer(loader *l, const json_t *j, lift_experiment *e)
     size_t keep = strlen(l->field);
     strncat(l->field, ".layer", sizeof l->field - keep - 1);
     int rc = get_str(l, j, "name", &name, true);
-    if (rc == LIFT_OK && !valid_key(name))
-        rc = bad(l, "name", "expected 1 to 64 letters, digits, '_', '.' or '-'");
+    if (rc == LIFT_OK && !lift_key_valid(name, strlen(name)))
+        rc = bad(l, "name", "expected " LIFT_KEY_RULE);
     const json_t *range = json_object_get(j, "range");
     e->layer_lo = 0;
     e->layer_hi = 1;
@@ -254,14 +208,14 @@ static int load_variants(loader *l, const json_t *arr, lift_experiment *e)
             break;
         }
         rc = get_str(l, j, "key", &v->key, true);
-        if (rc == LIFT_OK && !valid_key(v->key))
-            rc = bad(l, "key", "expected 1 to 64 letters, digits, '_', '.' or '-'");
+        if (rc == LIFT_OK && !lift_key_valid(v->key, strlen(v->key)))
+            rc = bad(l, "key", "expected " LIFT_KEY_RULE);
         for (int k = 0; rc == LIFT_OK && k < i; k++)
             if (strcmp(e->variants[k].key, v->key) == 0)
                 rc = bad(l, "key", "duplicate variant key");
         v->weight = (double)NAN;
         if (rc == LIFT_OK)
-            rc = get_num(l, j, "weight", &v->weight, 0, 1);
+            rc = lift_json_number_in(j, "weight", l->field, 0, 1, &v->weight, l->err);
         with_weight += !isnan(v->weight);
         const json_t *payload = json_object_get(j, "payload");
         char *text = payload ? json_dumps(payload, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
@@ -385,26 +339,6 @@ static int load_audience(loader *l, const json_t *arr, lift_experiment *e)
     return LIFT_OK;
 }
 
-static int pick(loader *l, const json_t *j, const char *key, const char *const *names, int n,
-                int dflt, int *out)
-{
-    const char *s = NULL;
-    int rc = get_str(l, j, key, &s, false);
-    *out = dflt;
-    if (rc != LIFT_OK || !s)
-        return rc;
-    for (int i = 0; i < n; i++)
-        if (strcmp(s, names[i]) == 0) {
-            *out = i;
-            return LIFT_OK;
-        }
-    char what[96] = "expected ";
-    for (int i = 0; i < n; i++)
-        snprintf(what + strlen(what), sizeof what - strlen(what), "%s%s", i ? " or " : "",
-                 names[i]);
-    return bad(l, key, what);
-}
-
 static int load_experiment(loader *l, const json_t *j, lift_experiment *e)
 {
     static const char *const statuses[] = {"draft", "running", "stopped"};
@@ -412,8 +346,8 @@ static int load_experiment(loader *l, const json_t *j, lift_experiment *e)
     if (!json_is_object(j))
         return bad(l, "", "expected an object");
     int rc = get_str(l, j, "key", &e->key, true);
-    if (rc == LIFT_OK && !valid_key(e->key))
-        rc = bad(l, "key", "expected 1 to 64 letters, digits, '_', '.' or '-'");
+    if (rc == LIFT_OK && !lift_key_valid(e->key, strlen(e->key)))
+        rc = bad(l, "key", "expected " LIFT_KEY_RULE);
     if (rc != LIFT_OK)
         return rc;
     e->key_len = strlen(e->key);
@@ -422,16 +356,18 @@ static int load_experiment(loader *l, const json_t *j, lift_experiment *e)
     e->hash_version = 2;
     e->coverage = 1;
     e->phase = 1;
-    int status, kind;
+    int status = LIFT_STATUS_RUNNING, kind = 0;
     if ((rc = get_str(l, j, "name", &e->name, false)) != LIFT_OK ||
-        (rc = pick(l, j, "status", statuses, 3, LIFT_STATUS_RUNNING, &status)) != LIFT_OK ||
-        (rc = pick(l, j, "kind", kinds, 2, 0, &kind)) != LIFT_OK ||
+        (rc = lift_json_pick(j, "status", l->field, false, statuses, 3, &status, l->err)) !=
+            LIFT_OK ||
+        (rc = lift_json_pick(j, "kind", l->field, false, kinds, 2, &kind, l->err)) != LIFT_OK ||
         (rc = get_str(l, j, "seed", &e->seed, false)) != LIFT_OK ||
         (rc = get_int(l, j, "hash_version", &e->hash_version, 1, 2)) != LIFT_OK ||
-        (rc = get_num(l, j, "coverage", &e->coverage, 0, 1)) != LIFT_OK ||
+        (rc = lift_json_number_in(j, "coverage", l->field, 0, 1, &e->coverage, l->err)) !=
+            LIFT_OK ||
         (rc = get_int(l, j, "phase", &e->phase, 1, 1 << 30)) != LIFT_OK ||
-        (rc = get_time(l, j, "start", &e->start)) != LIFT_OK ||
-        (rc = get_time(l, j, "end", &e->end)) != LIFT_OK)
+        (rc = lift_json_time(j, "start", l->field, &e->start, l->err)) != LIFT_OK ||
+        (rc = lift_json_time(j, "end", l->field, &e->end, l->err)) != LIFT_OK)
         return rc;
     e->status = (lift_status)status;
     e->holdout = kind == 1;
@@ -522,45 +458,11 @@ lift_config *lift_config_from_json(const json_t *doc, lift_err *err)
 
 lift_config *lift_config_parse(const char *text, size_t len, lift_err *err)
 {
-    json_error_t jerr;
-    json_t *doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
-    if (!doc) {
-        lift_err_set(err, LIFT_EINVAL, "config is not valid JSON (line %d, column %d): %s",
-                     jerr.line, jerr.column, jerr.text);
+    json_t *doc = lift_json_load(text, len, "config", NULL, err);
+    if (!doc)
         return NULL;
-    }
     lift_config *cfg = lift_config_from_json(doc, err);
     json_decref(doc);
-    return cfg;
-}
-
-static const char SQL_DOCUMENT[] = "SELECT lift.config_document()::text";
-
-char *lift_config_fetch_db(lift_db *db, size_t *len, lift_err *err)
-{
-    PGresult *r = lift_db_exec(db, SQL_DOCUMENT, 0, NULL, NULL, err);
-    if (!r)
-        return NULL;
-    *len = (size_t)PQgetlength(r, 0, 0);
-    char *text = malloc(*len + 1);
-    if (text)
-        memcpy(text, PQgetvalue(r, 0, 0), *len + 1);
-    else
-        lift_err_set(err, LIFT_ENOMEM, "out of memory");
-    PQclear(r);
-    return text;
-}
-
-lift_config *lift_config_load_db(lift_db *db, lift_err *err)
-{
-    size_t len;
-    char *text = lift_config_fetch_db(db, &len, err);
-    if (!text)
-        return NULL;
-    lift_config *cfg = lift_config_parse(text, len, err);
-    if (!cfg)
-        lift_err_prefix(err, "config in the database");
-    free(text);
     return cfg;
 }
 

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lift/text.h"
+
 struct lift_keys {
     size_t n;
     unsigned char digest[][32];
@@ -16,14 +18,6 @@ static void sha256(const char *s, size_t n, unsigned char out[32])
 {
     unsigned int len = 0;
     EVP_Digest(s, n, out, &len, EVP_sha256(), NULL);
-}
-
-static int hexval(char c)
-{
-    return c >= '0' && c <= '9'   ? c - '0'
-           : c >= 'a' && c <= 'f' ? c - 'a' + 10
-           : c >= 'A' && c <= 'F' ? c - 'A' + 10
-                                  : -1;
 }
 
 lift_keys *lift_keys_new(const char *spec, lift_err *err)
@@ -47,7 +41,7 @@ lift_keys *lift_keys_new(const char *spec, lift_err *err)
         if (len > 7 && strncmp(p, "sha256:", 7) == 0) {
             bool ok = len == 7 + 64;
             for (size_t b = 0; ok && b < 32; b++) {
-                int hi = hexval(p[7 + 2 * b]), lo = hexval(p[8 + 2 * b]);
+                int hi = lift_hex_value(p[7 + 2 * b]), lo = lift_hex_value(p[8 + 2 * b]);
                 ok = hi >= 0 && lo >= 0;
                 k->digest[i][b] = (unsigned char)(hi << 4 | lo);
             }
@@ -94,7 +88,6 @@ void lift_keys_digest(const char *key, char out[72])
 {
     unsigned char d[32];
     sha256(key, strlen(key), d);
-    int n = snprintf(out, 72, "sha256:");
-    for (int i = 0; i < 32; i++)
-        n += snprintf(out + n, (size_t)(72 - n), "%02x", d[i]);
+    memcpy(out, "sha256:", 7);
+    lift_hex_encode(d, 32, out + 7);
 }

@@ -70,7 +70,7 @@ static void make_home(char *path, size_t len, const char *tag, mode_t mode, uid_
         cr_assert_eq(chown(path, owner, owner == 0 ? 0 : (gid_t)-1), 0);
 }
 
-Test(pgembed, start_and_migrate_as_an_ordinary_user, .timeout = 120)
+Test(cluster, start_and_migrate_as_an_ordinary_user, .timeout = 120)
 {
     if (!getenv("LIFT_TEST_TMP"))
         cr_skip_test("run through `make test`");
@@ -87,7 +87,7 @@ Test(pgembed, start_and_migrate_as_an_ordinary_user, .timeout = 120)
     lifecycle(uid, gid, home);
 }
 
-Test(pgembed, start_as_root_where_postgres_cannot_reach, .timeout = 120)
+Test(cluster, start_as_root_where_postgres_cannot_reach, .timeout = 120)
 {
     if (geteuid() != 0 || !getenv("LIFT_TEST_TMP"))
         cr_skip_test("needs root and `make test`");

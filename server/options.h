@@ -1,8 +1,8 @@
 /* liftd's configuration: one struct, filled once at start from a declarative table of
  * keys (flags override LIFT_* environment variables, which override defaults), then
  * handed to every module as const. The only global-like state of the server. */
-#ifndef LIFT_CFG_H
-#define LIFT_CFG_H
+#ifndef LIFT_SERVER_OPTIONS_H
+#define LIFT_SERVER_OPTIONS_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -10,7 +10,7 @@
 
 #include "lift/err.h"
 
-typedef struct lift_cfg {
+typedef struct lift_options {
     char listen[128];    /* host:port; [::1]:8080 for IPv6 */
     char db[1024];       /* conninfo/URL; empty: the private cluster as lift_writer */
     long threads;        /* HTTP worker threads */
@@ -27,14 +27,14 @@ typedef struct lift_cfg {
     long shutdown_timeout;   /* seconds SIGTERM may take */
     char log_level[16];
     char pseudonym_key[256]; /* non-empty: store HMAC-SHA256 pseudonyms of unit ids (env only) */
-} lift_cfg;
+} lift_options;
 
 /* Fills cfg from defaults, the environment, then argv (--name value or --name=value).
  * LIFT_EINVAL naming the key for an unknown flag or a value its validator refuses;
  * sets *help when --help was given. */
-int lift_cfg_load(lift_cfg *cfg, int argc, char **argv, bool *help, lift_err *err);
+int lift_options_load(lift_options *cfg, int argc, char **argv, bool *help, lift_err *err);
 
 /* Writes the flags and variables, with defaults and meaning, for --help. */
-void lift_cfg_usage(FILE *f);
+void lift_options_usage(FILE *f);
 
 #endif

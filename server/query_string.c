@@ -1,14 +1,15 @@
 /* The /v1/assign query string: percent-decoding and the parameter rules. */
-#include "lift/query.h"
+#include "query_string.h"
 
 #include <string.h>
 
 #include "lift/assign.h"
+#include "lift/names.h"
 #include "lift/text.h"
 
 enum { SEEN_UNIT = 1, SEEN_EXPERIMENT = 2, SEEN_EXPOSE = 4, SEEN_CONSENT = 8 };
 
-void lift_query_init(lift_assign_query *q)
+void lift_qs_init(lift_assign_query *q)
 {
     q->unit = q->experiment = NULL;
     q->unit_len = q->experiment_len = 0;
@@ -16,17 +17,6 @@ void lift_query_init(lift_assign_query *q)
     q->expose = q->consent = true;
     q->seen = 0;
     q->used = 0;
-}
-
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
 }
 
 /* Decodes %XX and '+' into the query's store; *out points at the result. */
@@ -39,7 +29,8 @@ static int decode(lift_assign_query *q, const char *s, size_t n, const char **ou
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
         if (s[i] == '%') {
-            int hi = i + 2 < n ? hexval(s[i + 1]) : -1, lo = i + 2 < n ? hexval(s[i + 2]) : -1;
+            int hi = i + 2 < n ? lift_hex_value(s[i + 1]) : -1,
+                lo = i + 2 < n ? lift_hex_value(s[i + 2]) : -1;
             if (hi < 0 || lo < 0)
                 return lift_err_field(err, LIFT_EINVAL, field,
                                       "%s: bad percent-escape (expected %%XX)", field);
@@ -67,19 +58,6 @@ static bool flag(const char *v, size_t n, bool *out)
     return true;
 }
 
-static bool attr_name_ok(const char *s, size_t n)
-{
-    if (n == 0 || n > 64)
-        return false;
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '_' || c == '.' || c == '-'))
-            return false;
-    }
-    return true;
-}
-
 static int once(lift_assign_query *q, unsigned bit, const char *name, lift_err *err)
 {
     if (q->seen & bit)
@@ -88,8 +66,8 @@ static int once(lift_assign_query *q, unsigned bit, const char *name, lift_err *
     return LIFT_OK;
 }
 
-int lift_query_add(lift_assign_query *q, const char *rkey, size_t rklen, const char *rval,
-                   size_t rvlen, lift_err *err)
+int lift_qs_add(lift_assign_query *q, const char *rkey, size_t rklen, const char *rval,
+                size_t rvlen, lift_err *err)
 {
     const char *key, *val;
     size_t klen, vlen;
@@ -115,7 +93,7 @@ int lift_query_add(lift_assign_query *q, const char *rkey, size_t rklen, const c
     } else if (klen == 10 && memcmp(key, "experiment", 10) == 0) {
         if ((rc = once(q, SEEN_EXPERIMENT, "experiment", err)) != LIFT_OK)
             return rc;
-        if (!attr_name_ok(val, vlen))
+        if (!lift_key_valid(val, vlen))
             return lift_err_field(err, LIFT_EINVAL, "experiment",
                                   "experiment: expected an experiment key");
         q->experiment = val;
@@ -133,20 +111,18 @@ int lift_query_add(lift_assign_query *q, const char *rkey, size_t rklen, const c
         size_t nlen = klen - 5;
         char field[LIFT_ERR_FIELD_LEN];
         snprintf(field, sizeof field, "attr.%.*s", (int)(nlen < 50 ? nlen : 50), name);
-        if (!attr_name_ok(name, nlen))
+        if (!lift_attr_name_valid(name, nlen))
             return lift_err_field(err, LIFT_EINVAL, field,
-                                  "%s: attribute names are 1 to 64 letters, digits, '_', '.' "
-                                  "or '-'",
-                                  field);
+                                  "%s: attribute names are " LIFT_ATTR_RULE, field);
         if (vlen > 256 || !lift_utf8_valid(val, vlen))
             return lift_err_field(err, LIFT_EINVAL, field, "%s: expected up to 256 bytes of UTF-8",
                                   field);
         for (size_t i = 0; i < q->nattrs; i++)
             if (q->attrs[i].name_len == nlen && memcmp(q->attrs[i].name, name, nlen) == 0)
                 return lift_err_field(err, LIFT_EINVAL, field, "%s: given more than once", field);
-        if (q->nattrs == LIFT_QUERY_MAX_ATTRS)
+        if (q->nattrs == LIFT_QS_MAX_ATTRS)
             return lift_err_field(err, LIFT_EINVAL, field, "more than %d attributes",
-                                  LIFT_QUERY_MAX_ATTRS);
+                                  LIFT_QS_MAX_ATTRS);
         q->attrs[q->nattrs++] = (lift_attr){name, nlen, val, vlen};
     } else {
         char field[LIFT_ERR_FIELD_LEN];
@@ -159,16 +135,16 @@ int lift_query_add(lift_assign_query *q, const char *rkey, size_t rklen, const c
     return LIFT_OK;
 }
 
-int lift_query_finish(lift_assign_query *q, lift_err *err)
+int lift_qs_finish(lift_assign_query *q, lift_err *err)
 {
     if (!q->unit)
         return lift_err_field(err, LIFT_EINVAL, "unit", "unit is required");
     return LIFT_OK;
 }
 
-int lift_query_parse(lift_assign_query *q, const char *qs, size_t len, lift_err *err)
+int lift_qs_parse(lift_assign_query *q, const char *qs, size_t len, lift_err *err)
 {
-    lift_query_init(q);
+    lift_qs_init(q);
     size_t i = 0;
     while (i < len) {
         size_t end = i;
@@ -176,13 +152,13 @@ int lift_query_parse(lift_assign_query *q, const char *qs, size_t len, lift_err 
             end++;
         if (end > i) {
             const char *eq = memchr(qs + i, '=', end - i);
-            int rc = eq ? lift_query_add(q, qs + i, (size_t)(eq - qs - i), eq + 1,
-                                         (size_t)(qs + end - eq - 1), err)
-                        : lift_query_add(q, qs + i, end - i, NULL, 0, err);
+            int rc = eq ? lift_qs_add(q, qs + i, (size_t)(eq - qs - i), eq + 1,
+                                      (size_t)(qs + end - eq - 1), err)
+                        : lift_qs_add(q, qs + i, end - i, NULL, 0, err);
             if (rc != LIFT_OK)
                 return rc;
         }
         i = end + 1;
     }
-    return lift_query_finish(q, err);
+    return lift_qs_finish(q, err);
 }

@@ -9,8 +9,8 @@
 #include <stddef.h>
 
 #include "lift/err.h"
-#include "lift/metrics.h"
 #include "lift/text.h"
+#include "metrics.h"
 
 typedef struct lift_spool lift_spool;
 

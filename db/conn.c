@@ -1,11 +1,14 @@
 /* The PostgreSQL wrapper: parameterized statements, COPY, scripts, error text. */
 #include "lift/db.h"
 
+#include <assert.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "lift/log.h"
+#include "lift/text.h"
 
 struct lift_db {
     PGconn *conn;
@@ -191,4 +194,44 @@ void lift_db_redact(const char *conninfo, char *out, size_t outlen)
         snprintf(tail, sizeof tail, "%s", end);
         snprintf(pw + 9, outlen - (size_t)(pw + 9 - out), "***%s", tail);
     }
+}
+
+int lift_db_col(const PGresult *r, const char *name)
+{
+    int col = PQfnumber(r, name);
+    if (col < 0) /* say which, before the assert */
+        fprintf(stderr, "lift_db_col: the result has no column \"%s\"\n", name);
+    assert(col >= 0);
+    return col;
+}
+
+const char *lift_db_text(const PGresult *r, int row, const char *name)
+{
+    return PQgetvalue(r, row, lift_db_col(r, name));
+}
+
+double lift_db_num(const PGresult *r, int row, const char *name)
+{
+    int col = lift_db_col(r, name);
+    return PQgetisnull(r, row, col) ? (double)NAN : strtod(PQgetvalue(r, row, col), NULL);
+}
+
+bool lift_db_null(const PGresult *r, int row, const char *name)
+{
+    return PQgetisnull(r, row, lift_db_col(r, name));
+}
+
+void lift_db_array(lift_buf *b, const char *const *items, size_t n)
+{
+    lift_buf_puts(b, "{");
+    for (size_t i = 0; i < n; i++) {
+        lift_buf_puts(b, i ? ",\"" : "\"");
+        for (const char *p = items[i]; *p; p++) {
+            if (*p == '"' || *p == '\\')
+                lift_buf_append(b, "\\", 1);
+            lift_buf_append(b, p, 1);
+        }
+        lift_buf_puts(b, "\"");
+    }
+    lift_buf_puts(b, "}");
 }

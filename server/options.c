@@ -1,5 +1,5 @@
 /* liftd's configuration table: each key's flag, variable, type, default and check. */
-#include "lift/cfg.h"
+#include "options.h"
 
 #include <limits.h>
 #include <stdlib.h>
@@ -12,7 +12,7 @@ typedef enum { T_STR, T_LONG, T_BOOL } key_type;
 typedef struct key {
     const char *name; /* --name and LIFT_NAME (upper case, '-' as '_') */
     key_type type;
-    size_t offset, size; /* where in lift_cfg; size of a string buffer */
+    size_t offset, size; /* where in lift_options; size of a string buffer */
     const char *dflt;
     long min, max;    /* for T_LONG */
     bool env_only;    /* secrets: a flag would show in `ps` */
@@ -20,9 +20,9 @@ typedef struct key {
     const char *env;  /* the variable, when not LIFT_<NAME> */
 } key;
 
-#define STR(f)  T_STR, offsetof(lift_cfg, f), sizeof(((lift_cfg *)0)->f)
-#define NUM(f)  T_LONG, offsetof(lift_cfg, f), 0
-#define BOOL(f) T_BOOL, offsetof(lift_cfg, f), 0
+#define STR(f)  T_STR, offsetof(lift_options, f), sizeof(((lift_options *)0)->f)
+#define NUM(f)  T_LONG, offsetof(lift_options, f), 0
+#define BOOL(f) T_BOOL, offsetof(lift_options, f), 0
 
 static const key keys[] = {
     {"listen", STR(listen), "127.0.0.1:8080", 0, 0, false, "address to serve HTTP on", NULL},
@@ -70,9 +70,9 @@ static void env_name(const key *k, char *out, size_t len)
     out[i] = '\0';
 }
 
-static int set(lift_cfg *cfg, const key *k, const char *value, const char *from, lift_err *err)
+static int set(lift_options *opt, const key *k, const char *value, const char *from, lift_err *err)
 {
-    void *at = (char *)cfg + k->offset;
+    void *at = (char *)opt + k->offset;
     if (k->type == T_STR) {
         if (strlen(value) >= k->size)
             return lift_err_field(err, LIFT_EINVAL, k->name, "%s (%s): longer than %zu bytes",
@@ -108,17 +108,17 @@ static const key *find(const char *name, size_t len)
     return NULL;
 }
 
-int lift_cfg_load(lift_cfg *cfg, int argc, char **argv, bool *help, lift_err *err)
+int lift_options_load(lift_options *opt, int argc, char **argv, bool *help, lift_err *err)
 {
-    memset(cfg, 0, sizeof *cfg);
+    memset(opt, 0, sizeof *opt);
     *help = false;
     int rc;
     for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) {
         char env[64];
         env_name(&keys[i], env, sizeof env);
         const char *v = getenv(env);
-        if ((rc = set(cfg, &keys[i], keys[i].dflt, "default", err)) != LIFT_OK ||
-            (v && *v && (rc = set(cfg, &keys[i], v, env, err)) != LIFT_OK))
+        if ((rc = set(opt, &keys[i], keys[i].dflt, "default", err)) != LIFT_OK ||
+            (v && *v && (rc = set(opt, &keys[i], v, env, err)) != LIFT_OK))
             return rc;
     }
     for (int i = 1; i < argc; i++) {
@@ -145,16 +145,16 @@ int lift_cfg_load(lift_cfg *cfg, int argc, char **argv, bool *help, lift_err *er
             value = "true";
         if (!value && (value = i + 1 < argc ? argv[++i] : NULL) == NULL)
             return lift_err_set(err, LIFT_EINVAL, "--%s needs a value", k->name);
-        if ((rc = set(cfg, k, value, "flag", err)) != LIFT_OK)
+        if ((rc = set(opt, k, value, "flag", err)) != LIFT_OK)
             return rc;
     }
-    if (lift_log_parse_level(cfg->log_level) < 0)
+    if (lift_log_parse_level(opt->log_level) < 0)
         return lift_err_field(err, LIFT_EINVAL, "log-level",
-                              "log-level: '%s' is not debug, info, warn or error", cfg->log_level);
+                              "log-level: '%s' is not debug, info, warn or error", opt->log_level);
     return LIFT_OK;
 }
 
-void lift_cfg_usage(FILE *f)
+void lift_options_usage(FILE *f)
 {
     fprintf(f, "usage: liftd [--listen HOST:PORT] [--db URL] [--threads N] [options]\n\n"
                "Each option is also an environment variable; flags win over variables.\n\n");

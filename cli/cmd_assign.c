@@ -6,7 +6,9 @@
 
 #include "cli.h"
 #include "lift/assign.h"
+#include "lift/config_db.h"
 #include "lift/text.h"
+#include "lift/xalloc.h"
 
 static const char USAGE[] =
     "usage: liftctl assign (--unit U | --units -) [--attr NAME=VALUE]... [--experiment KEY]\n"
@@ -135,7 +137,7 @@ int cmd_assign(int argc, char **argv)
     int rc = CLI_OK;
     if (experiment && (req.only = lift_config_find(cfg, experiment, strlen(experiment))) < 0)
         rc = cli_fail(CLI_USAGE, "assign", "unknown experiment '%s'", experiment);
-    lift_assignment *out = malloc((cfg->nexperiments + 1) * sizeof *out);
+    lift_assignment *out = lift_xmalloc((cfg->nexperiments + 1) * sizeof *out);
     lift_buf b;
     lift_buf_init(&b);
     if (rc == CLI_OK && unit) {

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lift/names.h"
+
 static const char *const op_names[] = {"eq", "ne", "in", "nin", "lt", "lte", "gt", "gte", "exists"};
 
 static const lift_attr *find_attr(const lift_cond *c, const lift_attr *attrs, size_t n)
@@ -133,8 +135,10 @@ int lift_cond_parse(const json_t *j, lift_cond *out, lift_alloc_fn alloc, void *
     const json_t *attr = json_object_get(j, "attr"), *op = json_object_get(j, "op"),
                  *value = json_object_get(j, "value");
     snprintf(field, sizeof field, "%s.attr", where);
-    if (!json_is_string(attr) || json_string_length(attr) == 0 || json_string_length(attr) > 64)
-        return lift_err_field(err, LIFT_EINVAL, field, "%s: expected an attribute name", field);
+    if (!json_is_string(attr) ||
+        !lift_attr_name_valid(json_string_value(attr), json_string_length(attr)))
+        return lift_err_field(err, LIFT_EINVAL, field, "%s: expected an attribute name (%s)", field,
+                              LIFT_ATTR_RULE);
     out->attr_len = json_string_length(attr);
     out->attr = copy_str(json_string_value(attr), out->attr_len, alloc, ctx);
     snprintf(field, sizeof field, "%s.op", where);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "lift/sqlfiles.h"
+#include "lift/text.h"
 
 static const char SQL_LOCK[] = "SELECT pg_advisory_lock(7342001)";
 static const char SQL_UNLOCK[] = "SELECT pg_advisory_unlock(7342001)";
@@ -22,10 +23,7 @@ static const char SQL_RECORD[] =
 /* FNV-1a 64: enough to notice an edited file, not a security measure. */
 static void checksum(const char *text, char out[17])
 {
-    uint64_t h = 14695981039346656037ULL;
-    for (const char *p = text; *p; p++)
-        h = (h ^ (unsigned char)*p) * 1099511628211ULL;
-    snprintf(out, 17, "%016" PRIx64, h);
+    snprintf(out, 17, "%016" PRIx64, lift_fnv64(text));
 }
 
 /* "migrations/0003_roles.sql" → name "0003_roles.sql", version "0003". */
@@ -84,11 +82,11 @@ int lift_migrate(lift_db *db, int *applied, lift_migrate_fn fn, void *arg, lift_
             break;
         }
         bool done = PQntuples(r) > 0;
-        if (done && strcmp(PQgetvalue(r, 0, 0), sum) != 0)
+        if (done && strcmp(lift_db_text(r, 0, "checksum"), sum) != 0)
             rc = lift_err_set(err, LIFT_EINVAL,
                               "migration %s was edited after it was applied (checksum %s, "
                               "recorded %s); migrations are forward-only: add a new file",
-                              name, sum, PQgetvalue(r, 0, 0));
+                              name, sum, lift_db_text(r, 0, "checksum"));
         PQclear(r);
         if (done || rc != LIFT_OK)
             continue;

@@ -19,6 +19,7 @@
 #include "lift/httpc.h"
 #include "lift/sim.h"
 #include "lift/text.h"
+#include "lift/xalloc.h"
 
 static const char USAGE[] =
     "usage: liftctl simulate --experiment KEY --shoppers N [--days D] [--effect METRIC=+X%]...\n"
@@ -429,9 +430,9 @@ int cmd_simulate(int argc, char **argv)
 
     bool tty = isatty(2);
     int64_t t0 = lift_time_mono();
-    worker *w = calloc((size_t)threads, sizeof *w);
+    worker *w = lift_xcalloc((size_t)threads, sizeof *w);
     int started = 0;
-    for (int i = 0; w && i < threads; i++) {
+    for (int i = 0; i < threads; i++) {
         w[i] = (worker){&r, i, 0};
         if (pthread_create(&w[i].thread, NULL, work, &w[i]) != 0) {
             fail(&r, "cannot start a thread: %s", strerror(errno));

@@ -6,22 +6,26 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lift/text.h"
+
 struct lift_pseudo {
     size_t len;
     unsigned char key[]; /* any length: HMAC hashes keys longer than a block */
 };
 
-lift_pseudo *lift_pseudo_new(const char *key)
+int lift_pseudo_new(const char *key, lift_pseudo **out, lift_err *err)
 {
     size_t n = key ? strlen(key) : 0;
+    *out = NULL;
     if (n == 0)
-        return NULL;
+        return LIFT_OK;
     lift_pseudo *p = malloc(sizeof *p + n);
-    if (p) {
-        p->len = n;
-        memcpy(p->key, key, n);
-    }
-    return p;
+    if (!p)
+        return lift_err_set(err, LIFT_ENOMEM, "out of memory for the pseudonym key");
+    p->len = n;
+    memcpy(p->key, key, n);
+    *out = p;
+    return LIFT_OK;
 }
 
 void lift_pseudo_free(lift_pseudo *p)
@@ -34,13 +38,8 @@ void lift_pseudo_free(lift_pseudo *p)
 void lift_pseudo_unit(const lift_pseudo *p, const char *unit, size_t len,
                       char out[LIFT_PSEUDO_LEN + 1])
 {
-    static const char hex[] = "0123456789abcdef";
     unsigned char mac[EVP_MAX_MD_SIZE];
     unsigned int n = 0;
     HMAC(EVP_sha256(), p->key, (int)p->len, (const unsigned char *)unit, len, mac, &n);
-    for (unsigned i = 0; i < 32; i++) {
-        out[2 * i] = hex[mac[i] >> 4];
-        out[2 * i + 1] = hex[mac[i] & 15];
-    }
-    out[LIFT_PSEUDO_LEN] = '\0';
+    lift_hex_encode(mac, 32, out);
 }

@@ -10,6 +10,7 @@
 #include "lift/assign.h"
 #include "lift/pseudo.h"
 #include "lift/text.h"
+#include "lift/xalloc.h"
 
 static const char USAGE[] =
     "usage: liftctl forget UNIT...\n"
@@ -25,33 +26,34 @@ int cmd_forget(int argc, char **argv)
         return argc < 2 ? CLI_USAGE : CLI_OK;
     }
     const char *key = getenv("LIFT_PSEUDONYM_KEY");
-    lift_pseudo *pseudo = lift_pseudo_new(key);
-    lift_buf ids;
-    lift_buf_init(&ids);
-    lift_buf_puts(&ids, "{");
+    lift_pseudo *pseudo;
+    lift_err err;
+    if (lift_pseudo_new(key, &pseudo, &err) != LIFT_OK)
+        return cli_fail(CLI_FAIL, "forget", "%s", err.msg);
+    /* Each shopper by raw id, and by pseudonym when a key is set: rows of either kind go. */
+    const char **units = lift_xcalloc((size_t)argc * 2, sizeof *units);
+    char(*pseudonyms)[LIFT_PSEUDO_LEN + 1] = lift_xcalloc((size_t)argc, sizeof *pseudonyms);
+    size_t nunits = 0;
     for (int i = 1; i < argc; i++) {
         size_t n = strlen(argv[i]);
         if (n == 0 || n > LIFT_UNIT_MAX || !lift_utf8_valid(argv[i], n)) {
-            lift_buf_fini(&ids);
+            free(units);
+            free(pseudonyms);
             lift_pseudo_free(pseudo);
             return cli_fail(CLI_USAGE, "forget", "'%s' is not a unit id (1 to %d bytes of UTF-8)",
                             argv[i], LIFT_UNIT_MAX);
         }
-        /* A PostgreSQL array literal: every element quoted, quotes and backslashes escaped. */
-        lift_buf_puts(&ids, i > 1 ? ",\"" : "\"");
-        for (const char *c = argv[i]; *c; c++) {
-            if (*c == '"' || *c == '\\')
-                lift_buf_puts(&ids, "\\");
-            lift_buf_append(&ids, c, 1);
-        }
-        lift_buf_puts(&ids, "\"");
+        units[nunits++] = argv[i];
         if (pseudo) {
-            char p[LIFT_PSEUDO_LEN + 1];
-            lift_pseudo_unit(pseudo, argv[i], n, p);
-            lift_buf_printf(&ids, ",\"%s\"", p);
+            lift_pseudo_unit(pseudo, argv[i], n, pseudonyms[i]);
+            units[nunits++] = pseudonyms[i];
         }
     }
-    lift_buf_puts(&ids, "}");
+    lift_buf ids;
+    lift_buf_init(&ids);
+    lift_db_array(&ids, units, nunits);
+    free(units);
+    free(pseudonyms);
     lift_pseudo_free(pseudo);
 
     lift_db *db = cli_connect();
@@ -59,14 +61,14 @@ int cmd_forget(int argc, char **argv)
         lift_buf_fini(&ids);
         return CLI_FAIL;
     }
-    lift_err err;
     const char *params[] = {ids.data};
     PGresult *res = lift_db_exec(
         db,
         "WITH x AS (DELETE FROM lift.exposures WHERE unit = ANY ($1::text[]) RETURNING 1),"
         "     e AS (DELETE FROM lift.events WHERE unit = ANY ($1::text[]) RETURNING 1),"
         "     o AS (DELETE FROM lift.overrides WHERE unit = ANY ($1::text[]) RETURNING 1)"
-        " SELECT (SELECT count(*) FROM x), (SELECT count(*) FROM e), (SELECT count(*) FROM o)",
+        " SELECT (SELECT count(*) FROM x) AS exposures, (SELECT count(*) FROM e) AS events,"
+        "        (SELECT count(*) FROM o) AS overrides",
         1, params, NULL, &err);
     lift_buf_fini(&ids);
     lift_db_close(db);
@@ -74,7 +76,8 @@ int cmd_forget(int argc, char **argv)
         return cli_fail(CLI_FAIL, "forget", "%s (nothing was removed)", err.msg);
     printf("forgot %d shopper%s%s: removed %s exposures, %s events, %s QA overrides\n", argc - 1,
            argc == 2 ? "" : "s", key && *key ? " (by pseudonym and raw id)" : "",
-           PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 2));
+           lift_db_text(res, 0, "exposures"), lift_db_text(res, 0, "events"),
+           lift_db_text(res, 0, "overrides"));
     PQclear(res);
     return CLI_OK;
 }

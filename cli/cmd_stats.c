@@ -8,7 +8,7 @@
 
 static const char USAGE[] =
     "usage: liftctl stats [--pretty] [FILE|-]\n"
-    "Reads one JSON request (shared/DESIGN.md, liftctl stats) from FILE or stdin and writes\n"
+    "Reads one JSON request (docs/statistics.md, liftctl stats) from FILE or stdin and writes\n"
     "one JSON result. A malformed request exits 2 with a message naming the field.\n";
 
 int cmd_stats(int argc, char **argv)

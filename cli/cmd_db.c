@@ -3,8 +3,8 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cluster.h"
 #include "lift/migrate.h"
-#include "lift/pgembed.h"
 
 static void print_applied(const char *name, void *arg)
 {

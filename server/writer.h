@@ -15,11 +15,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "lift/cfg.h"
 #include "lift/err.h"
-#include "lift/metrics.h"
-#include "lift/spool.h"
 #include "lift/text.h"
+#include "metrics.h"
+#include "options.h"
+#include "spool.h"
 
 typedef enum { LIFT_TABLE_EXPOSURES = 0, LIFT_TABLE_EVENTS = 1 } lift_table;
 
@@ -43,8 +43,10 @@ struct lift_job {
 
 typedef struct lift_writer lift_writer;
 
-/* Connects lazily; NULL only when the thread cannot start. */
-lift_writer *lift_writer_start(const lift_cfg *cfg, const char *conninfo, lift_spool *spool,
+/* Connects at once (so the first POSTs are not refused while the thread starts), then
+ * starts the thread, which reconnects whenever the connection is lost. NULL only when the
+ * thread cannot start. */
+lift_writer *lift_writer_start(const lift_options *opts, const char *conninfo, lift_spool *spool,
                                lift_metrics *m, lift_err *err);
 
 /* Queues a job. LIFT_OK: done() will be called exactly once. LIFT_EUNAVAIL (database

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "lift/text.h"
 
@@ -74,10 +75,14 @@ size_t lift_keys_count(const lift_keys *k)
 
 bool lift_keys_check(const lift_keys *k, const char *header)
 {
-    if (!k || !header || strncmp(header, "Bearer ", 7) != 0)
+    /* RFC 9110 11.1: the scheme is case-insensitive ("bearer"), then one or more spaces. */
+    if (!k || !header || strncasecmp(header, "Bearer ", 7) != 0)
         return false;
+    const char *key = header + 7;
+    while (*key == ' ')
+        key++;
     unsigned char d[32];
-    sha256(header + 7, strlen(header + 7), d);
+    sha256(key, strlen(key), d);
     int found = 0;
     for (size_t i = 0; i < k->n; i++) /* every key, no early exit */
         found |= CRYPTO_memcmp(d, k->digest[i], 32) == 0;

@@ -59,7 +59,9 @@ enum MHD_Result lift_http_reply(lift_http_request *req, unsigned status, char *b
             MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW,
                                     strcmp(routes[i].method, MHD_HTTP_METHOD_GET) ? "POST"
                                                                                   : "GET, HEAD");
-    if (atomic_load_explicit(&req->app->stopping, memory_order_relaxed))
+    if (status == MHD_HTTP_UNSUPPORTED_MEDIA_TYPE)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_ACCEPT_ENCODING, "identity");
+    if (req->framing.close || atomic_load_explicit(&req->app->stopping, memory_order_relaxed))
         MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
     enum MHD_Result rc = MHD_queue_response(req->conn, status, r);
     /* MHD refcounts responses; destroying here only drops our reference. */
@@ -112,9 +114,11 @@ bool lift_http_authorized(lift_http_request *req)
 
 static enum MHD_Result dispatch(lift_http_request *req, const char *url, const char *method)
 {
-    if (req->no_host)
-        return lift_http_error(req, MHD_HTTP_BAD_REQUEST, "bad_request",
-                               "an HTTP/1.1 request needs a Host header", "Host");
+    if (req->framing.answered)
+        return MHD_YES; /* MHD sends its own answer */
+    if (req->framing.status)
+        return lift_http_error(req, req->framing.status, req->framing.code, req->framing.message,
+                               req->framing.field);
     const lift_route *rt = find_path(url);
     if (!rt) {
         char msg[160];
@@ -136,6 +140,27 @@ static enum MHD_Result dispatch(lift_http_request *req, const char *url, const c
     return rt->fn(req);
 }
 
+static lift_http_request *new_request(lift_app *app)
+{
+    lift_http_request *req = calloc(1, sizeof *req);
+    if (req) {
+        req->app = app;
+        lift_buf_init(&req->body);
+    }
+    return req;
+}
+
+/* MHD's URI log callback: the first sight of a request, its target still whole. The
+ * request state starts here (MHD hands it to on_request as *req_cls). */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+    (void)conn;
+    lift_http_request *req = new_request(cls);
+    if (req)
+        lift_framing_target(&req->framing, uri);
+    return req;
+}
+
 /* The two-call idiom: the first call only sets up (answering at once would make MHD
  * close the connection, costing keep-alive); upload calls collect the body; the last call
  * answers. A suspended POST comes back here once more after the writer resumes it. */
@@ -145,21 +170,22 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 {
     lift_app *app = cls;
     lift_http_request *req = *req_cls;
-    if (!req) {
-        req = calloc(1, sizeof *req);
-        if (!req)
-            return MHD_NO;
-        req->app = app;
+    url = lift_framing_path(url);
+    if (!req && !(req = *req_cls = new_request(app)))
+        return MHD_NO;
+    if (!req->conn) {
         req->conn = conn;
         req->started = lift_time_mono();
         const lift_route *rt = find_path(url);
         req->route = rt ? rt->id : LIFT_ROUTE_OTHER;
-        lift_buf_init(&req->body);
-        *req_cls = req;
-        req->no_host = !strcmp(version, MHD_HTTP_VERSION_1_1) &&
-                       !MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
-        const char *cl =
-            MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+        /* Framing in doubt: answer before reading any body, then close (framing.h). */
+        lift_framing_check(conn, method, version, &req->framing);
+        if (req->framing.early || req->framing.answered)
+            return dispatch(req, url, method);
+        const char *cl = req->framing.chunked
+                             ? NULL
+                             : MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                                           MHD_HTTP_HEADER_CONTENT_LENGTH);
         unsigned long long declared = cl ? strtoull(cl, NULL, 10) : 0;
         if (declared > (unsigned long long)app->opts->max_body) {
             req->too_large = true;
@@ -278,8 +304,8 @@ int lift_http_start(lift_app *app, lift_err *err)
         (unsigned)app->opts->connection_limit, MHD_OPTION_CONNECTION_TIMEOUT,
         (unsigned)app->opts->connection_timeout, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
         (size_t)16 * 1024, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024U, MHD_OPTION_NOTIFY_COMPLETED,
-        on_completed, app, MHD_OPTION_UNESCAPE_CALLBACK, keep_escapes, app,
-        MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, app, MHD_OPTION_END);
+        on_completed, app, MHD_OPTION_URI_LOG_CALLBACK, on_uri, app, MHD_OPTION_UNESCAPE_CALLBACK,
+        keep_escapes, app, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, app, MHD_OPTION_END);
     if (!app->daemon)
         return lift_err_set(err, LIFT_EIO,
                             "cannot listen on %s (in use, or not an address of "

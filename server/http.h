@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "framing.h"
 #include "lift/keys.h"
 #include "lift/pseudo.h"
 #include "lift/text.h"
@@ -46,7 +47,7 @@ typedef struct lift_http_request {
     int64_t started; /* monotonic microseconds */
     lift_buf body;
     bool too_large;
-    bool no_host; /* an HTTP/1.1 request without Host (RFC 9112 3.2: answered 400) */
+    lift_framing framing; /* the header block's framing checks (framing.h) */
     atomic_int job_state;
     bool counted; /* holds one of app->suspended, released once answered or gone */
     lift_job job; /* a POST's batch, while the writer has it */

@@ -8,21 +8,17 @@
  * limit, broken chunked encoding, a request line without a version) are answered by
  * libmicrohttpd itself: the right status with its own short HTML body, or, for bytes that
  * are not an HTTP request line at all, a closed connection. */
-#include <arpa/inet.h>
 #include <criterion/criterion.h>
 #include <jansson.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/time.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "support/liftd.h"
 #include "support/pgtest.h"
+#include "support/rawhttp.h"
 
 static lift_db *db;
 static char conninfo[1024];
@@ -44,51 +40,6 @@ static void teardown(void)
 }
 
 TestSuite(hostile, .init = setup, .fini = teardown, .timeout = 120);
-
-/* --- a raw HTTP client ------------------------------------------------------------------ */
-
-typedef struct answer {
-    int status; /* 0: the connection closed without an answer */
-    char body[4096];
-} answer;
-
-static void exchange(const char *req, size_t len, answer *a)
-{
-    memset(a, 0, sizeof *a);
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    cr_assert_geq(fd, 0);
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)d.port)};
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    cr_assert_eq(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
-    struct timeval tv = {10, 0};
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    for (size_t off = 0; off < len;) {
-        ssize_t n = send(fd, req + off, len - off, MSG_NOSIGNAL);
-        if (n <= 0)
-            break; /* the server may answer and close before reading everything */
-        off += (size_t)n;
-    }
-    static char buf[1 << 16];
-    size_t got = 0;
-    for (;;) {
-        ssize_t n = recv(fd, buf + got, sizeof buf - 1 - got, 0);
-        if (n <= 0)
-            break;
-        got += (size_t)n;
-        buf[got] = '\0';
-        char *end = strstr(buf, "\r\n\r\n");
-        const char *cl = strstr(buf, "\r\nContent-Length:");
-        if (end && cl && got >= (size_t)(end + 4 - buf) + strtoul(cl + 17, NULL, 10))
-            break;
-    }
-    close(fd);
-    buf[got] = '\0';
-    if (got > 12 && !strncmp(buf, "HTTP/1.", 7))
-        a->status = atoi(buf + 9);
-    char *body = strstr(buf, "\r\n\r\n");
-    if (body)
-        snprintf(a->body, sizeof a->body, "%s", body + 4);
-}
 
 /* A request with a body: content type (NULL: none) and key (0 none, 1 good, 2 wrong). */
 static char *request(const char *method, const char *target, const char *ctype, int key,
@@ -388,8 +339,8 @@ static void run_case(const hostile *h)
                       body, h->body ? blen : 0, &len);
         free(tgt);
     }
-    answer a;
-    exchange(req, len, &a);
+    raw_answer a;
+    raw_exchange(d.port, req, len, 0, &a);
     free(req);
     free(body);
     cr_expect_eq(a.status, h->status, "%s: status %d, want %d: %.300s", h->name, a.status,

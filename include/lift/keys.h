@@ -16,8 +16,8 @@ lift_keys *lift_keys_new(const char *spec, lift_err *err);
 void lift_keys_free(lift_keys *k); /* NULL is a no-op */
 size_t lift_keys_count(const lift_keys *k);
 
-/* True when header is "Bearer <key>" for a configured key. The time taken does not depend
- * on which key matched or how much of it did. */
+/* True when header is "Bearer <key>" (the scheme in any case) for a configured key. The
+ * time taken does not depend on which key matched or how much of it did. */
 bool lift_keys_check(const lift_keys *k, const char *header);
 
 /* Writes "sha256:<64 hex>" of key, for configuration files. */

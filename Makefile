@@ -37,7 +37,7 @@ pkg_libs     = $(shell pkg-config --libs $(1))
 
 ALL_CFLAGS   = -std=c11 -D_POSIX_C_SOURCE=200809L -pthread $(WARN) $(SAN) -MMD -MP $(CFLAGS)
 LAYER_CPPFLAGS := $(call pkg_cflags,$(PKGS))
-ALL_CPPFLAGS = -Iinclude -I. $(LAYER_CPPFLAGS) $(CPPFLAGS)
+ALL_CPPFLAGS = -Iinclude -I. $(LAYER_CPPFLAGS) $(VERSION_CPPFLAGS) $(CPPFLAGS)
 ALL_LDFLAGS  = -pthread $(SAN) $(LDFLAGS)
 LIBS        := $(call pkg_libs,$(PKGS)) -lm
 CORE_LINK   := $(call pkg_libs,$(CORE_PKGS) gsl) -lm
@@ -137,6 +137,11 @@ demo:
 	@scripts/demo.sh $(BUILD)
 
 # --- objects and libraries ---------------------------------------------------
+
+# The version (VERSION) goes into the two binaries' --version.
+VERSION_NUMBER := $(shell cat VERSION)
+$(BUILD)/server/main.o $(BUILD)/cli/liftctl.o: VERSION_CPPFLAGS := -DLIFT_VERSION='"$(VERSION_NUMBER)"'
+$(BUILD)/server/main.o $(BUILD)/cli/liftctl.o: VERSION
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)

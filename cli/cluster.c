@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "lift/db.h"
+#include "lift/files.h"
 #include "lift/text.h"
 
 #define EXIT_UNREACHABLE 126 /* child could not reach the data folder as the cluster user */
@@ -138,21 +139,6 @@ static void last_line(const char *path, char *out, size_t outlen)
     fclose(f);
 }
 
-static int mkdir_p(const char *dir, mode_t mode)
-{
-    char tmp[PATH_MAX];
-    snprintf(tmp, sizeof tmp, "%s", dir);
-    for (char *p = tmp + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        if (mkdir(tmp, 0755) != 0 && errno != EEXIST)
-            return -1;
-        *p = '/';
-    }
-    return mkdir(tmp, mode) != 0 && errno != EEXIST ? -1 : 0;
-}
-
 /* Can `pw` search every folder down to dir? (A root-only parent such as /root blocks it.) */
 static bool reachable_by(const struct passwd *pw, const char *dir)
 {
@@ -183,7 +169,7 @@ static bool reachable_by(const struct passwd *pw, const char *dir)
 static int place_datadir(const lift_pg *pg, const struct passwd *pw, char *datadir, size_t len,
                          lift_err *err)
 {
-    if (mkdir_p(pg->home, 0755) != 0)
+    if (lift_mkdir_p(pg->home, 0755) != 0)
         return lift_err_set(err, LIFT_EIO, "cannot create %s: %s", pg->home, strerror(errno));
     snprintf(datadir, len, "%s", pg->datadir);
     if (pw && !reachable_by(pw, pg->home)) {
@@ -191,13 +177,13 @@ static int place_datadir(const lift_pg *pg, const struct passwd *pw, char *datad
                  (unsigned long long)lift_fnv64(pg->home));
         char link[PATH_MAX + 4];
         snprintf(link, sizeof link, "%s/pg", pg->home);
-        if (mkdir_p("/var/lib/lift", 0755) != 0 || (symlink(datadir, link) != 0 && errno != EEXIST))
+        if (lift_mkdir_p("/var/lib/lift", 0755) != 0 || (symlink(datadir, link) != 0 && errno != EEXIST))
             return lift_err_set(err, LIFT_EIO, "cannot place the cluster in %s: %s", datadir,
                                 strerror(errno));
         fprintf(stderr, "lift: user %s cannot reach %s; the cluster lives in %s (linked as %s)\n",
                 pw->pw_name, pg->home, datadir, link);
     }
-    if (mkdir_p(datadir, 0700) != 0)
+    if (lift_mkdir_p(datadir, 0700) != 0)
         return lift_err_set(err, LIFT_EIO, "cannot create %s: %s", datadir, strerror(errno));
     if (pw && chown(datadir, pw->pw_uid, pw->pw_gid) != 0)
         return lift_err_set(err, LIFT_EIO, "cannot give %s to %s: %s", datadir, pw->pw_name,
@@ -256,7 +242,7 @@ static int initdb(const lift_pg *pg, const char *bindir, const struct passwd *pw
 
 static int lock_home(const lift_pg *pg, lift_err *err)
 {
-    if (mkdir_p(pg->home, 0755) != 0)
+    if (lift_mkdir_p(pg->home, 0755) != 0)
         return lift_err_set(err, LIFT_EIO, "cannot create %s: %s", pg->home, strerror(errno));
     char path[PATH_MAX + 8];
     snprintf(path, sizeof path, "%s/.lock", pg->home);

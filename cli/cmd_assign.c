@@ -6,7 +6,6 @@
 
 #include "cli.h"
 #include "lift/assign.h"
-#include "lift/config_db.h"
 #include "lift/text.h"
 #include "lift/xalloc.h"
 
@@ -19,39 +18,6 @@ static const char USAGE[] =
     "--at evaluates start/end times at another moment (RFC 3339).\n";
 
 #define MAX_ATTRS 64
-
-/* Loads the config from the file, or from the database. NULL after printing why. */
-static lift_config *load(const char *path)
-{
-    lift_err err;
-    lift_config *cfg = NULL;
-    if (path) {
-        FILE *f = fopen(path, "rb");
-        if (!f) {
-            cli_fail(CLI_USAGE, "assign", "cannot open %s", path);
-            return NULL;
-        }
-        size_t len;
-        char *text = cli_read_all(f, &len);
-        fclose(f);
-        if (text)
-            cfg = lift_config_parse(text, len, &err);
-        else
-            lift_err_set(&err, LIFT_EIO, "cannot read the file");
-        free(text);
-        if (!cfg)
-            cli_fail(CLI_USAGE, "assign", "%s: %s", path, err.msg);
-        return cfg;
-    }
-    lift_db *db = cli_connect();
-    if (!db)
-        return NULL;
-    cfg = lift_config_load_db(db, &err);
-    lift_db_close(db);
-    if (!cfg)
-        cli_fail(CLI_FAIL, "assign", "%s", err.msg);
-    return cfg;
-}
 
 /* Prints one shopper's line; CLI_USAGE (with an error line) for a bad unit id. */
 static int assign_one(const lift_config *cfg, lift_request *req, lift_assignment *out, lift_buf *b)
@@ -88,7 +54,7 @@ int cmd_assign(int argc, char **argv)
     lift_attr attrs[MAX_ATTRS];
     lift_request req = {.now = lift_time_now(), .consent = true, .only = -1};
     int c;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    while ((c = cli_getopt(argc, argv, opts, "assign")) != -1) {
         switch (c) {
         case 'u':
             unit = optarg;
@@ -106,32 +72,30 @@ int cmd_assign(int argc, char **argv)
             req.consent = false;
             break;
         case 't':
-            if (lift_time_parse(optarg, strlen(optarg), &req.now) != 0)
-                return cli_fail(CLI_USAGE, "assign", "--at: '%s' is not an RFC 3339 time", optarg);
+            if (!cli_parse_time(optarg, &req.now))
+                return cli_fail(CLI_USAGE, "assign", "--at: '%s' is not an RFC 3339 time or a date",
+                                optarg);
             break;
-        case 'a': {
-            const char *eq = strchr(optarg, '=');
-            if (!eq || eq == optarg || req.nattrs == MAX_ATTRS)
+        case 'a':
+            if (!cli_attr_add(optarg, attrs, &req.nattrs, MAX_ATTRS))
                 return cli_fail(CLI_USAGE, "assign", "--attr takes NAME=VALUE (up to %d)",
                                 MAX_ATTRS);
-            attrs[req.nattrs++] =
-                (lift_attr){optarg, (size_t)(eq - optarg), eq + 1, strlen(eq + 1)};
             break;
-        }
         case 'h':
             fputs(USAGE, stdout);
             return CLI_OK;
         default:
-            fputs(USAGE, stderr);
             return CLI_USAGE;
         }
     }
-    if (optind != argc || !unit == !units || (units && strcmp(units, "-") != 0)) {
+    if (cli_extra_args(argc, argv, "assign") != CLI_OK)
+        return CLI_USAGE;
+    if (!unit == !units || (units && strcmp(units, "-") != 0)) {
         fputs(USAGE, stderr);
         return CLI_USAGE;
     }
     req.attrs = attrs;
-    lift_config *cfg = load(config);
+    lift_config *cfg = cli_load_config(config, "assign");
     if (!cfg)
         return config ? CLI_USAGE : CLI_FAIL;
     int rc = CLI_OK;

@@ -13,7 +13,7 @@
 #include "lift/xalloc.h"
 
 static const char USAGE[] =
-    "usage: liftctl forget UNIT...\n"
+    "usage: liftctl forget [--] UNIT...\n"
     "Deletes every exposure, event and QA override of these shoppers (right to erasure), in\n"
     "one transaction, and prints what was removed. If liftd stores pseudonyms, run this with\n"
     "the same LIFT_PSEUDONYM_KEY. Rows liftd has not yet written (its queue, or its spool\n"
@@ -24,6 +24,22 @@ int cmd_forget(int argc, char **argv)
     if (argc < 2 || !strcmp(argv[1], "--help")) {
         fputs(USAGE, argc < 2 ? stderr : stdout);
         return argc < 2 ? CLI_USAGE : CLI_OK;
+    }
+    int first = 1;
+    if (!strcmp(argv[1], "--")) /* unit ids that start with "-" follow */
+        first = 2;
+    else
+        for (int i = 1; i < argc; i++)
+            if (argv[i][0] == '-' && argv[i][1] == '-')
+                return cli_fail(CLI_USAGE, "forget",
+                                "unknown option %s (see liftctl help forget; -- before unit "
+                                "ids that start with -)",
+                                argv[i]);
+    argc -= first - 1;
+    argv += first - 1;
+    if (argc < 2) {
+        fputs(USAGE, stderr);
+        return CLI_USAGE;
     }
     const char *key = getenv("LIFT_PSEUDONYM_KEY");
     lift_pseudo *pseudo;

@@ -73,6 +73,10 @@ int cmd_hash(int argc, char **argv)
             return cli_fail(CLI_USAGE, "hash", "--version takes a whole number, not '%s'", argv[2]);
         i = 3;
     }
+    if (i < argc && !strcmp(argv[i], "--")) /* a seed that starts with "-" */
+        i++;
+    else if (i < argc && argv[i][0] == '-' && argv[i][1] == '-')
+        return cli_fail(CLI_USAGE, "hash", "unknown option %s (see liftctl help hash)", argv[i]);
     if (argc - i != 2) {
         fputs(USAGE, stderr);
         return CLI_USAGE;

@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "lift/stats.h"
+#include "lift/text.h"
 
 static const char USAGE[] =
     "usage: liftctl power (--baseline P | --mean M --sd S) --mde D [--alpha A] [--power B]\n"
@@ -15,22 +16,6 @@ static const char USAGE[] =
     "rate P, or on a mean M with standard deviation S; two-sided alpha (default 0.05),\n"
     "power (0.8), K variants (2). With --daily-shoppers: the duration in whole weeks (never\n"
     "under 7 days) and the smallest lift detectable after 1..8 weeks (or after W weeks).\n";
-
-/* "5%" or "0.05". */
-static bool parse_share(const char *s, double *out)
-{
-    size_t n = strlen(s);
-    char tmp[64];
-    if (n > 1 && n < sizeof tmp && s[n - 1] == '%') {
-        memcpy(tmp, s, n - 1);
-        tmp[n - 1] = '\0';
-        if (!cli_parse_double(tmp, out))
-            return false;
-        *out /= 100;
-        return true;
-    }
-    return cli_parse_double(s, out);
-}
 
 static void print_count(const char *label, double n)
 {
@@ -64,7 +49,7 @@ int cmd_power(int argc, char **argv)
     long variants = 2, weeks = 0;
     bool have_rate = false, have_mean = false, have_sd = false;
     int c;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    while ((c = cli_getopt(argc, argv, opts, "power")) != -1) {
         const char *name = opts[0].name;
         for (const struct option *o = opts; o->name; o++)
             if (o->val == c)
@@ -72,7 +57,7 @@ int cmd_power(int argc, char **argv)
         bool ok = true;
         switch (c) {
         case 'b':
-            ok = parse_share(optarg, &plan.baseline);
+            ok = lift_share_parse(optarg, &plan.baseline);
             have_rate = true;
             break;
         case 'm':
@@ -84,13 +69,13 @@ int cmd_power(int argc, char **argv)
             have_sd = true;
             break;
         case 'd':
-            ok = parse_share(optarg, &mde);
+            ok = lift_share_parse(optarg, &mde);
             break;
         case 'a':
-            ok = parse_share(optarg, &plan.alpha);
+            ok = lift_share_parse(optarg, &plan.alpha);
             break;
         case 'p':
-            ok = parse_share(optarg, &plan.power);
+            ok = lift_share_parse(optarg, &plan.power);
             break;
         case 'k':
             ok = cli_parse_long(optarg, &variants) && variants >= 2 && variants <= 100;
@@ -105,13 +90,14 @@ int cmd_power(int argc, char **argv)
             fputs(USAGE, stdout);
             return CLI_OK;
         default:
-            fputs(USAGE, stderr);
             return CLI_USAGE;
         }
         if (!ok)
             return cli_fail(CLI_USAGE, "power", "--%s: '%s' is not a valid value", name, optarg);
     }
-    if (optind != argc || have_rate == have_mean || have_mean != have_sd || isnan(mde)) {
+    if (cli_extra_args(argc, argv, "power") != CLI_OK)
+        return CLI_USAGE;
+    if (have_rate == have_mean || have_mean != have_sd || isnan(mde)) {
         fputs(USAGE, stderr);
         return CLI_USAGE;
     }

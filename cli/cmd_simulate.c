@@ -354,10 +354,12 @@ int cmd_simulate(int argc, char **argv)
             fputs(USAGE, stdout);
             return CLI_OK;
         }
-        if (!v || a[0] != '-') {
-            fputs(USAGE, stderr);
-            return CLI_USAGE;
-        }
+        if (a[0] != '-')
+            return cli_fail(CLI_USAGE, "simulate", "unexpected argument '%s' (see liftctl help "
+                            "simulate)", a);
+        if (!v)
+            return cli_fail(CLI_USAGE, "simulate", "%s needs a value (see liftctl help simulate)",
+                            a);
         i++;
         if (!strcmp(a, "--experiment")) {
             experiment = v;
@@ -382,16 +384,12 @@ int cmd_simulate(int argc, char **argv)
         } else if (!strcmp(a, "--key")) {
             key = v;
         } else if (!strcmp(a, "--end")) {
-            char tmp[40];
-            if (strlen(v) == 10)
-                snprintf(tmp, sizeof tmp, "%sT00:00:00Z", v);
-            if (lift_time_parse(strlen(v) == 10 ? tmp : v,
-                                strlen(v) == 10 ? strlen(tmp) : strlen(v), &end) != 0)
+            if (!cli_parse_time(v, &end))
                 return cli_fail(CLI_USAGE, "simulate", "--end: '%s' is not a date or RFC 3339 time",
                                 v);
         } else {
-            fputs(USAGE, stderr);
-            return CLI_USAGE;
+            return cli_fail(CLI_USAGE, "simulate", "unknown option %s (see liftctl help simulate)",
+                            a);
         }
     }
     if (!experiment || shoppers < 0) {

@@ -1,4 +1,6 @@
-/* liftctl: the command-line front for analysts and operators; dispatches subcommands. */
+/* liftctl: the command-line front for analysts and operators; dispatches subcommands and
+ * holds the helpers they share. */
+#include <getopt.h>
 #include <gsl/gsl_errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -7,48 +9,101 @@
 
 #include "cli.h"
 #include "cluster.h"
+#include "lift/text.h"
 #include "lift/xalloc.h"
 
-static const struct {
-    const char *name;
-    int (*fn)(int, char **);
-    const char *usage;
-} commands[] = {
-    {"db", cmd_db, "db start|stop|status|url|migrate   the project database"},
-    {"hash", cmd_hash, "hash [--version 1|2] SEED VALUE     GrowthBook bucketing hash"},
-    {"assign", cmd_assign, "assign --unit U [--attr k=v]...     which variants a shopper gets"},
-    {"stats", cmd_stats, "stats [FILE|-]                      the stats engine as a JSON filter"},
-    {"power", cmd_power, "power --baseline P --mde D ...      sample size and duration"},
-    {"apply", cmd_apply, "apply FILE.sql...                   apply experiment config files"},
-    {"report", cmd_report, "report EXPERIMENT [--format ...]    lift report (html, md, json, csv)"},
-    {"forget", cmd_forget, "forget UNIT...                      erase shoppers' data (GDPR)"},
+#ifndef LIFT_VERSION
+#define LIFT_VERSION "unknown"
+#endif
+
+/* Every command: its name, its function (each prints its own usage for --help, which is
+ * what `liftctl help COMMAND`, the manual page and the completion read), and one line. */
+static const cli_command commands[] = {
+    {"db", cmd_db, "db start|stop|status|url|migrate|roles  the project database"},
+    {"apply", cmd_apply, "apply [--plan] FILE.sql...         experiment config, declaratively"},
+    {"experiments", cmd_experiments,
+     "experiments [--keys]                   status, split, coverage, phase, shoppers"},
+    {"start", cmd_start, "start EXPERIMENT                   run an experiment"},
+    {"stop", cmd_stop, "stop EXPERIMENT                    stop serving an experiment"},
+    {"ramp", cmd_ramp, "ramp EXPERIMENT --coverage X       change coverage; no shopper changes variant"},
+    {"explain", cmd_explain,
+     "explain --unit U [--attr K=V]...       why a shopper is or is not in each experiment"},
+    {"assign", cmd_assign, "assign --unit U [--attr K=V]...        which variants a shopper gets"},
+    {"hash", cmd_hash, "hash [--version 1|2] SEED VALUE        GrowthBook bucketing hash"},
+    {"report", cmd_report, "report EXPERIMENT [--format ...]       lift report (html, md, json, csv)"},
+    {"stats", cmd_stats, "stats [FILE|-]                         the stats engine as a JSON filter"},
+    {"power", cmd_power, "power --baseline P --mde D ...         sample size and duration"},
     {"simulate", cmd_simulate,
-     "simulate --experiment K ...         storefront traffic through liftd"},
+     "simulate --experiment K ...            storefront traffic through liftd"},
+    {"forget", cmd_forget, "forget UNIT...                         erase shoppers' data (GDPR)"},
+    {"help", cmd_help, "help [COMMAND]                         this text, or a command's"},
+    {"completion", cmd_completion,
+     "completion bash                        the bash completion script"},
 };
 
-static void usage(FILE *f)
+const cli_command *cli_commands(size_t *n)
 {
-    fprintf(f, "usage: liftctl COMMAND [ARGS]\n\ncommands:\n");
-    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        fprintf(f, "  %s\n", commands[i].usage);
-    fprintf(f, "\nenvironment:\n"
-               "  LIFT_DATABASE_URL  use this PostgreSQL instead of the private cluster\n"
-               "  LIFT_HOME          where the private cluster lives (default ./.lift)\n"
-               "\n`liftctl COMMAND --help` tells more.\n");
+    *n = sizeof commands / sizeof *commands;
+    return commands;
+}
+
+void cli_usage(FILE *f)
+{
+    fprintf(f, "usage: liftctl COMMAND [ARGS]\n"
+               "       liftctl help [COMMAND] | --version\n\n"
+               "liftctl manages lift: its database, experiment config, reports and data.\n\n"
+               "commands:\n");
+    for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+        fprintf(f, "  %s\n", commands[i].summary);
+    fprintf(f,
+            "\nenvironment:\n"
+            "  LIFT_DATABASE_URL   use this PostgreSQL (as its owner) instead of the private cluster\n"
+            "  LIFT_HOME           where the private cluster lives (default ./.lift)\n"
+            "  LIFT_PG_USER        system user that runs the private cluster as root (postgres)\n"
+            "  LIFT_PG_BINDIR      folder of initdb and pg_ctl (the newest PostgreSQL)\n"
+            "  LIFT_URL, LIFT_API_KEY  liftd's address and a key, for simulate\n"
+            "  LIFT_PSEUDONYM_KEY  the pseudonym secret of liftd, for forget\n"
+            "\nshares: wherever a share is asked for (--coverage, --mde, --effect ...), 0.05 and\n"
+            "5%% mean the same; a plain number is a fraction.\n"
+            "\nexit status:\n"
+            "  %d  done\n"
+            "  %d  failed at run time (the database cannot be reached, a write failed)\n"
+            "  %d  bad usage or bad input (an unknown option, a file the database refuses)\n"
+            "  %d  not running (db status: the database is stopped or does not answer)\n"
+            "\n`liftctl help COMMAND` tells more.\n",
+            CLI_OK, CLI_FAIL, CLI_USAGE, CLI_NOT_RUNNING);
+}
+
+const cli_command *cli_find(const char *name)
+{
+    for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+        if (strcmp(name, commands[i].name) == 0)
+            return &commands[i];
+    return NULL;
 }
 
 int main(int argc, char **argv)
 {
     gsl_set_error_handler_off(); /* the default handler abort()s; we check every status */
-    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-        usage(argc < 2 ? stderr : stdout);
-        return argc < 2 ? CLI_USAGE : CLI_OK;
+    if (argc < 2) {
+        cli_usage(stderr);
+        return CLI_USAGE;
     }
-    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        if (strcmp(argv[1], commands[i].name) == 0)
-            return commands[i].fn(argc - 1, argv + 1);
-    fprintf(stderr, "liftctl: unknown command '%s'\n", argv[1]);
-    usage(stderr);
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+        cli_usage(stdout);
+        return CLI_OK;
+    }
+    if (!strcmp(argv[1], "--version")) {
+        printf("liftctl %s\n", LIFT_VERSION);
+        return CLI_OK;
+    }
+    const cli_command *c = cli_find(argv[1]);
+    if (c)
+        return c->fn(argc - 1, argv + 1);
+    if (argv[1][0] == '-')
+        fprintf(stderr, "liftctl: unknown option %s (see liftctl --help)\n", argv[1]);
+    else
+        fprintf(stderr, "liftctl: unknown command '%s' (see liftctl --help)\n", argv[1]);
     return CLI_USAGE;
 }
 
@@ -61,6 +116,44 @@ int cli_fail(int code, const char *cmd, const char *fmt, ...)
     fputc('\n', stderr);
     va_end(ap);
     return code;
+}
+
+int cli_db_refusal(lift_db *db, const char *cmd, const char *where)
+{
+    lift_db_fields f = lift_db_last_error(db);
+    fprintf(stderr, "liftctl %s: %s%s%s\n", cmd, where ? where : "", where ? ": " : "",
+            f.primary);
+    if (*f.detail)
+        fprintf(stderr, "  DETAIL: %s\n", f.detail);
+    if (*f.hint)
+        fprintf(stderr, "  HINT: %s\n", f.hint);
+    return CLI_USAGE;
+}
+
+int cli_getopt(int argc, char **argv, const struct option *opts, const char *cmd)
+{
+    opterr = 0; /* our own messages, naming the option and the command */
+    int longindex = -1;
+    int c = getopt_long(argc, argv, ":", opts, &longindex);
+    if (c == '?' || c == ':') {
+        const char *arg = optind > 0 && optind <= argc ? argv[optind - 1] : "?";
+        if (c == ':')
+            cli_fail(CLI_USAGE, cmd, "%s needs a value (see liftctl help %s)", arg, cmd);
+        else if (optopt && !(arg[0] == '-' && arg[1] == '-'))
+            cli_fail(CLI_USAGE, cmd, "unknown option -%c (see liftctl help %s)", optopt, cmd);
+        else
+            cli_fail(CLI_USAGE, cmd, "unknown option %s (see liftctl help %s)", arg, cmd);
+        return '?';
+    }
+    return c;
+}
+
+int cli_extra_args(int argc, char **argv, const char *cmd)
+{
+    if (optind >= argc)
+        return CLI_OK;
+    return cli_fail(CLI_USAGE, cmd, "unexpected argument '%s' (see liftctl help %s)", argv[optind],
+                    cmd);
 }
 
 lift_db *cli_connect(void)

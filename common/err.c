@@ -45,7 +45,7 @@ void lift_err_prefix(lift_err *err, const char *fmt, ...)
     vsnprintf(prefix, sizeof prefix, fmt, ap);
     va_end(ap);
     memcpy(old, err->msg, sizeof old);
-    snprintf(err->msg, sizeof err->msg, "%.120s: %.130s", prefix, old);
+    snprintf(err->msg, sizeof err->msg, "%.200s: %.300s", prefix, old);
 }
 
 void lift_err_nest(lift_err *err, const char *fmt, ...)

@@ -555,3 +555,20 @@ int64_t lift_time_mono(void)
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
+
+bool lift_share_parse(const char *s, double *out)
+{
+    if (!s || !*s || *s == ' ' || *s == '\t')
+        return false;
+    char *end;
+    double v = strtod(s, &end);
+    if (end == s || !isfinite(v))
+        return false;
+    bool pct = *end == '%';
+    if (pct)
+        end++;
+    if (*end)
+        return false;
+    *out = pct ? v / 100 : v;
+    return true;
+}

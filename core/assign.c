@@ -189,10 +189,21 @@ typedef struct shopper {
     double layer_hash[LAYER_CACHE];
 } shopper;
 
+/* Whether e is served at `now`: LIFT_WHY_IN, or why not. */
+static lift_why timing(const lift_experiment *e, int64_t now)
+{
+    if (e->status != LIFT_STATUS_RUNNING)
+        return LIFT_WHY_STATUS;
+    if (e->start != 0 && now < e->start)
+        return LIFT_WHY_NOT_STARTED;
+    if (e->end != 0 && now >= e->end)
+        return LIFT_WHY_ENDED;
+    return LIFT_WHY_IN;
+}
+
 static bool active(const lift_experiment *e, int64_t now)
 {
-    return e->status == LIFT_STATUS_RUNNING && (e->start == 0 || now >= e->start) &&
-           (e->end == 0 || now < e->end);
+    return timing(e, now) == LIFT_WHY_IN;
 }
 
 static int find_override(const lift_experiment *e, const char *unit, size_t len)
@@ -237,35 +248,61 @@ static double layer_hash(shopper *s, int layer)
     return h;
 }
 
-/* Whether the shopper may enter e before hashing: override (sets *forced), layer range,
- * audience. */
-static bool eligible(shopper *s, const lift_experiment *e, int *forced)
+/* The gates before hashing, in the order they apply: served now, not held out, QA
+ * override (sets *forced), layer range, audience. LIFT_WHY_IN when the shopper goes on to
+ * be hashed; the reason otherwise. Records the layer position and the failing condition
+ * in x when given (explanations); the assignment path passes NULL. */
+static lift_why gate(shopper *s, const lift_experiment *e, bool held_out, int *forced,
+                     lift_explanation *x)
 {
-    *forced = e->noverrides ? find_override(e, s->req->unit, s->req->unit_len) : -1;
-    if (*forced >= 0)
-        return true;
+    *forced = -1;
+    lift_why t = timing(e, s->req->now);
+    if (t != LIFT_WHY_IN)
+        return t;
+    if (held_out && !e->holdout)
+        return LIFT_WHY_HELD_OUT;
+    if (e->noverrides && (*forced = find_override(e, s->req->unit, s->req->unit_len)) >= 0)
+        return LIFT_WHY_OVERRIDE;
     if (e->layer >= 0) {
         double h = layer_hash(s, e->layer);
+        if (x)
+            x->layer_hash = h;
         if (!(h >= e->layer_lo && h < e->layer_hi))
-            return false;
+            return LIFT_WHY_LAYER;
     }
-    return !e->nconds || lift_audience_eval(e->conds, e->nconds, s->req->attrs, s->req->nattrs);
+    if (e->nconds) {
+        size_t c = lift_audience_failing(e->conds, e->nconds, s->req->attrs, s->req->nattrs);
+        if (c < e->nconds) {
+            if (x)
+                x->condition = (int)c;
+            return LIFT_WHY_AUDIENCE;
+        }
+    }
+    return LIFT_WHY_IN;
 }
 
-/* The shopper's variant in e, or -1 when not in it. */
-static int evaluate(shopper *s, const lift_experiment *e, lift_reason *reason)
+/* The shopper's variant in e, or -1 when not in it; the whole reason in x when given. */
+static int evaluate(shopper *s, const lift_experiment *e, bool held_out, lift_explanation *x)
 {
     int forced;
-    *reason = LIFT_REASON_BUCKETED;
-    if (!eligible(s, e, &forced))
-        return -1;
-    if (forced >= 0) {
-        *reason = LIFT_REASON_OVERRIDE;
-        return forced;
+    lift_why why = gate(s, e, held_out, &forced, x);
+    int v = -1;
+    if (why == LIFT_WHY_OVERRIDE) {
+        v = forced;
+    } else if (why == LIFT_WHY_IN) {
+        double h = e->hash_version == 2 ? hash_v2(e->seed_fnv, s->unit, s->n)
+                                        : hash_v1(unit_fnv(s), e->seed_u16, e->seed_u16_len);
+        v = lift_choose_variant(h, (const double(*)[2])e->ranges, e->nvariants);
+        if (x)
+            x->hash = h;
+        if (v < 0)
+            why = LIFT_WHY_COVERAGE;
     }
-    double h = e->hash_version == 2 ? hash_v2(e->seed_fnv, s->unit, s->n)
-                                    : hash_v1(unit_fnv(s), e->seed_u16, e->seed_u16_len);
-    return lift_choose_variant(h, (const double(*)[2])e->ranges, e->nvariants);
+    if (x) {
+        x->why = why;
+        x->variant = v;
+    }
+    return v;
 }
 
 /* v2 hashes of up to 8 experiments at once, one experiment per vector lane: each FNV
@@ -295,19 +332,45 @@ hash_v2_x8(const uint32_t seed[8], const uint16_t *unit, size_t n, uint32_t out[
     memcpy(out, &g, sizeof g);
 }
 
-int lift_assign_eval(const lift_config *cfg, const lift_request *req, lift_assignment *out,
-                     size_t *nout, lift_err *err)
+/* Checks the unit id and prepares the per-shopper state. */
+static int shopper_init(shopper *s, const lift_config *cfg, const lift_request *req,
+                        lift_err *err)
 {
-    *nout = 0;
     if (req->unit_len == 0)
         return lift_err_field(err, LIFT_EINVAL, "unit", "unit is empty");
     if (req->unit_len > LIFT_UNIT_MAX)
         return lift_err_field(err, LIFT_EINVAL, "unit", "unit is longer than %d bytes",
                               LIFT_UNIT_MAX);
-    shopper s;
-    long n = lift_utf16_from_utf8(req->unit, req->unit_len, s.unit, LIFT_UNIT_MAX);
+    long n = lift_utf16_from_utf8(req->unit, req->unit_len, s->unit, LIFT_UNIT_MAX);
     if (n < 0)
         return lift_err_field(err, LIFT_EINVAL, "unit", "unit is not valid UTF-8");
+    s->cfg = cfg;
+    s->req = req;
+    s->n = (size_t)n;
+    s->have_unit_fnv = false;
+    s->have_layer = 0;
+    return LIFT_OK;
+}
+
+/* The index of the running holdout whose control holds the shopper, or -1. */
+static int holding_out(shopper *s)
+{
+    for (size_t i = 0; i < s->cfg->nexperiments; i++) {
+        const lift_experiment *e = &s->cfg->experiments[i];
+        if (e->holdout && active(e, s->req->now) && evaluate(s, e, false, NULL) == e->control)
+            return (int)i;
+    }
+    return -1;
+}
+
+int lift_assign_eval(const lift_config *cfg, const lift_request *req, lift_assignment *out,
+                     size_t *nout, lift_err *err)
+{
+    *nout = 0;
+    shopper s;
+    int rc = shopper_init(&s, cfg, req, err);
+    if (rc != LIFT_OK)
+        return rc;
     size_t first = req->only >= 0 ? (size_t)req->only : 0;
     size_t last = req->only >= 0 ? first + 1 : cfg->nexperiments;
     size_t k = 0;
@@ -319,20 +382,8 @@ int lift_assign_eval(const lift_config *cfg, const lift_request *req, lift_assig
         *nout = k;
         return LIFT_OK;
     }
-    s.cfg = cfg;
-    s.req = req;
-    s.n = (size_t)n;
-    s.have_unit_fnv = false;
-    s.have_layer = 0;
-
     /* Shoppers held out by a holdout experiment see no standard experiment. */
-    bool held_out = false;
-    lift_reason why;
-    for (size_t i = 0; i < cfg->nexperiments && !held_out; i++) {
-        const lift_experiment *e = &cfg->experiments[i];
-        if (e->holdout && active(e, req->now))
-            held_out = evaluate(&s, e, &why) == e->control;
-    }
+    bool held_out = holding_out(&s) >= 0;
 
     /* Eligible experiments that need a v2 hash wait in `pending` and are hashed eight at a
      * time; everything else is decided on the spot. Entries keep config order. */
@@ -344,12 +395,13 @@ int lift_assign_eval(const lift_config *cfg, const lift_request *req, lift_assig
         if (!flush) {
             const lift_experiment *e = &cfg->experiments[i];
             int forced;
-            if (!active(e, req->now) || (held_out && !e->holdout) || !eligible(&s, e, &forced))
-                continue;
-            if (forced >= 0) {
+            lift_why why = gate(&s, e, held_out, &forced, NULL);
+            if (why == LIFT_WHY_OVERRIDE) {
                 out[k++] = (lift_assignment){(int)i, forced, LIFT_REASON_OVERRIDE};
                 continue;
             }
+            if (why != LIFT_WHY_IN)
+                continue;
             if (e->hash_version != 2) {
                 double h = hash_v1(unit_fnv(&s), e->seed_u16, e->seed_u16_len);
                 int v = lift_choose_variant(h, (const double(*)[2])e->ranges, e->nvariants);
@@ -386,4 +438,39 @@ int lift_assign_eval(const lift_config *cfg, const lift_request *req, lift_assig
             out[kept++] = out[i];
     *nout = kept;
     return LIFT_OK;
+}
+
+int lift_assign_explain(const lift_config *cfg, const lift_request *req, lift_explanation *out,
+                        lift_err *err)
+{
+    shopper s;
+    int rc = shopper_init(&s, cfg, req, err);
+    if (rc != LIFT_OK)
+        return rc;
+    int holdout = req->consent ? holding_out(&s) : -1;
+    for (size_t i = 0; i < cfg->nexperiments; i++) {
+        const lift_experiment *e = &cfg->experiments[i];
+        lift_explanation *x = &out[i];
+        *x = (lift_explanation){LIFT_WHY_IN, -1, -1, -1, -1, -1};
+        if (!req->consent) { /* as lift_assign_eval: every served experiment's control */
+            x->why = timing(e, req->now);
+            if (x->why == LIFT_WHY_IN) {
+                x->why = LIFT_WHY_NO_CONSENT;
+                x->variant = e->control;
+            }
+            continue;
+        }
+        evaluate(&s, e, holdout >= 0, x);
+        if (x->why == LIFT_WHY_HELD_OUT)
+            x->holdout = holdout;
+    }
+    return LIFT_OK;
+}
+
+const char *lift_why_name(lift_why why)
+{
+    static const char *const names[] = {"in",     "override", "no_consent", "status",
+                                        "not_started", "ended", "held_out", "layer",
+                                        "audience", "coverage"};
+    return names[why];
 }

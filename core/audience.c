@@ -83,12 +83,23 @@ bool lift_cond_eval(const lift_cond *c, const lift_attr *attrs, size_t nattrs)
     return false;
 }
 
-bool lift_audience_eval(const lift_cond *conds, size_t n, const lift_attr *attrs, size_t nattrs)
+size_t lift_audience_failing(const lift_cond *conds, size_t n, const lift_attr *attrs,
+                             size_t nattrs)
 {
     for (size_t i = 0; i < n; i++)
         if (!lift_cond_eval(&conds[i], attrs, nattrs))
-            return false;
-    return true;
+            return i;
+    return n;
+}
+
+bool lift_audience_eval(const lift_cond *conds, size_t n, const lift_attr *attrs, size_t nattrs)
+{
+    return lift_audience_failing(conds, n, attrs, nattrs) == n;
+}
+
+const char *lift_op_name(lift_op op)
+{
+    return op_names[op];
 }
 
 static const char *copy_str(const char *s, size_t n, lift_alloc_fn alloc, void *ctx)

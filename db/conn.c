@@ -13,26 +13,44 @@
 struct lift_db {
     PGconn *conn;
     char sqlstate[6];
+    /* The last failure's parts (lift_db_last_error). */
+    char primary[LIFT_ERR_MSG_LEN], detail[LIFT_ERR_MSG_LEN], hint[LIFT_ERR_MSG_LEN];
+    int position; /* STATEMENT_POSITION (1-based character), or 0 */
 };
 
-/* Copies the server's message (and DETAIL/HINT, which name the offending row for our
- * triggers and constraints) into err, without libpq's trailing newline. */
-static int db_error(lift_err *err, const PGconn *conn, const PGresult *res, char sqlstate[6])
+/* Copies the server's message and DETAIL (which name the offending row for our triggers
+ * and constraints) into err, on one line; keeps the HINT and the error's position in db
+ * (lift_db_hint, lift_db_error_position) and the SQLSTATE in db->sqlstate. */
+static int db_error(lift_err *err, lift_db *db, const PGresult *res)
 {
-    char local[6];
-    if (!sqlstate)
-        sqlstate = local;
+    const PGconn *conn = db->conn;
+    char *sqlstate = db->sqlstate;
+    const char *hint = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_HINT) : NULL;
+    const char *pos = res ? PQresultErrorField(res, PG_DIAG_STATEMENT_POSITION) : NULL;
     const char *primary = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
     const char *detail = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL) : NULL;
     const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
     snprintf(sqlstate, 6, "%s", state ? state : "08006");
     if (!primary)
         primary = PQerrorMessage(conn);
+    snprintf(db->primary, sizeof db->primary, "%s", primary);
+    snprintf(db->detail, sizeof db->detail, "%s", detail ? detail : "");
+    snprintf(db->hint, sizeof db->hint, "%s", hint ? hint : "");
+    db->position = pos ? atoi(pos) : 0;
     char msg[LIFT_ERR_MSG_LEN];
     snprintf(msg, sizeof msg, "%s%s%s", primary, detail ? " — " : "", detail ? detail : "");
-    size_t n = strlen(msg);
-    while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
-        msg[--n] = '\0';
+    /* One line: libpq's connection messages span several ("...failed: Connection
+     * refused\n\tIs the server running..."). */
+    size_t n = 0;
+    for (const char *p = msg; *p; p++) {
+        bool space = *p == '\n' || *p == '\t' || *p == ' ';
+        if (space && (n == 0 || msg[n - 1] == ' '))
+            continue;
+        msg[n++] = space ? ' ' : *p;
+    }
+    while (n && msg[n - 1] == ' ')
+        n--;
+    msg[n] = '\0';
     return lift_err_set(err, LIFT_EDB, "%s", msg);
 }
 
@@ -54,7 +72,7 @@ lift_db *lift_db_open(const char *conninfo, lift_err *err)
     if (PQstatus(db->conn) != CONNECTION_OK) {
         char where[256];
         lift_db_redact(conninfo, where, sizeof where);
-        db_error(err, db->conn, NULL, db->sqlstate);
+        db_error(err, db, NULL);
         lift_err_prefix(err, "cannot connect to %s", where);
         lift_db_close(db);
         return NULL;
@@ -62,6 +80,49 @@ lift_db *lift_db_open(const char *conninfo, lift_err *err)
     PQsetNoticeProcessor(db->conn, on_notice, NULL);
     memcpy(db->sqlstate, "00000", 6);
     return db;
+}
+
+lift_db_state lift_db_check(const char *conninfo, lift_err *err)
+{
+    char *why = NULL;
+    PQconninfoOption *opts = PQconninfoParse(conninfo, &why);
+    if (!opts) {
+        lift_err_set(err, LIFT_EINVAL, "%s", why ? why : "out of memory");
+        size_t n = strlen(err->msg);
+        while (n && err->msg[n - 1] == '\n')
+            err->msg[--n] = '\0';
+        PQfreemem(why);
+        return LIFT_DB_BAD_URL;
+    }
+    PQconninfoFree(opts);
+    lift_db *db = lift_db_open(conninfo, err);
+    if (db) {
+        lift_db_close(db);
+        return LIFT_DB_REACHABLE;
+    }
+    /* libpq tells no SQLSTATE for a failed connection: read its (C locale) message. */
+    const char *m = err->msg;
+    if (strstr(m, "authentication failed") || strstr(m, "no password supplied") ||
+        strstr(m, "no pg_hba.conf entry") || (strstr(m, "role \"") && strstr(m, "does not exist")))
+        return LIFT_DB_AUTH_FAILED;
+    if (strstr(m, "database \"") && strstr(m, "does not exist"))
+        return LIFT_DB_NO_DATABASE;
+    if (strstr(m, "FATAL"))
+        return LIFT_DB_REFUSED;
+    return LIFT_DB_UNREACHABLE;
+}
+
+const char *lift_db_state_name(lift_db_state st)
+{
+    static const char *const names[] = {"reachable",         "bad URL",
+                                        "unreachable",       "authentication failed",
+                                        "no such database", "refused"};
+    return names[st];
+}
+
+lift_db_fields lift_db_last_error(const lift_db *db)
+{
+    return (lift_db_fields){db->primary, db->detail, db->hint, db->position};
 }
 
 void lift_db_close(lift_db *db)
@@ -98,7 +159,7 @@ PGresult *lift_db_exec(lift_db *db, const char *sql, int nparams, const char *co
             memcpy(sqlstate, "00000", 6);
         return res;
     }
-    db_error(err, db->conn, res, db->sqlstate);
+    db_error(err, db, res);
     if (sqlstate)
         memcpy(sqlstate, db->sqlstate, 6);
     PQclear(res);
@@ -122,7 +183,7 @@ int lift_db_script(lift_db *db, const char *script, lift_err *err)
     ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
     int rc = LIFT_OK;
     if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && st != PGRES_EMPTY_QUERY)
-        rc = db_error(err, db->conn, res, db->sqlstate);
+        rc = db_error(err, db, res);
     PQclear(res);
     return rc;
 }
@@ -133,7 +194,7 @@ int lift_db_copy_start(lift_db *db, const char *copy_sql, lift_err *err)
     PGresult *res = PQexec(db->conn, copy_sql);
     int rc = LIFT_OK;
     if (!res || PQresultStatus(res) != PGRES_COPY_IN)
-        rc = db_error(err, db->conn, res, db->sqlstate);
+        rc = db_error(err, db, res);
     PQclear(res);
     return rc;
 }
@@ -145,7 +206,7 @@ int lift_db_copy_put(lift_db *db, const char *data, size_t len, lift_err *err)
     for (size_t off = 0; off < len; off += chunk) {
         size_t n = len - off < chunk ? len - off : chunk;
         if (PQputCopyData(db->conn, data + off, (int)n) != 1)
-            return db_error(err, db->conn, NULL, db->sqlstate);
+            return db_error(err, db, NULL);
     }
     return LIFT_OK;
 }
@@ -154,11 +215,11 @@ int lift_db_copy_end(lift_db *db, int status, lift_err *err)
 {
     int rc = status;
     if (PQputCopyEnd(db->conn, rc == LIFT_OK ? NULL : "client error") != 1 && rc == LIFT_OK)
-        rc = db_error(err, db->conn, NULL, db->sqlstate);
+        rc = db_error(err, db, NULL);
     PGresult *res;
     while ((res = PQgetResult(db->conn)) != NULL) {
         if (PQresultStatus(res) != PGRES_COMMAND_OK && rc == LIFT_OK)
-            rc = db_error(err, db->conn, res, db->sqlstate);
+            rc = db_error(err, db, res);
         PQclear(res);
     }
     return rc;

@@ -3,6 +3,8 @@
 #include "lift/locate.h"
 
 #include <errno.h>
+#include <libpq-fe.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,10 +71,83 @@ int lift_pg_locate(lift_pg *pg, lift_err *err)
     return LIFT_OK;
 }
 
+/* Appends s percent-encoded for a URL (letters, digits and "/-._~" as they are). */
+static void append_escaped(char *out, size_t outlen, const char *s)
+{
+    size_t n = strlen(out);
+    for (const unsigned char *p = (const unsigned char *)s; *p && n + 4 < outlen; p++) {
+        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+            strchr("/-._~", *p))
+            out[n++] = (char)*p;
+        else
+            n += (size_t)snprintf(out + n, outlen - n, "%%%02X", *p);
+    }
+    out[n] = '\0';
+}
+
+static void append(char *out, size_t outlen, const char *s)
+{
+    size_t n = strlen(out);
+    snprintf(out + n, n < outlen ? outlen - n : 0, "%s", s);
+}
+
+int lift_conninfo_as(const char *conninfo, const char *role, char *out, size_t outlen,
+                     lift_err *err)
+{
+    char *why = NULL;
+    PQconninfoOption *opts = PQconninfoParse(conninfo, &why);
+    if (!opts) {
+        lift_err_set(err, LIFT_EINVAL, "not a PostgreSQL URL or conninfo: %.200s",
+                     why ? why : "out of memory");
+        PQfreemem(why);
+        return LIFT_EINVAL;
+    }
+    const char *host = NULL, *port = NULL, *dbname = NULL;
+    for (PQconninfoOption *o = opts; o->keyword; o++) {
+        if (!o->val || !*o->val)
+            continue;
+        if (!strcmp(o->keyword, "host"))
+            host = o->val;
+        else if (!strcmp(o->keyword, "port"))
+            port = o->val;
+        else if (!strcmp(o->keyword, "dbname"))
+            dbname = o->val;
+    }
+    /* A socket folder or a host list goes in the query string; a host name in front. */
+    bool host_in_front = host && host[0] != '/' && !strchr(host, ',') && !strchr(host, ':');
+    snprintf(out, outlen, "postgresql://");
+    append_escaped(out, outlen, role);
+    append(out, outlen, "@");
+    if (host_in_front) {
+        append_escaped(out, outlen, host);
+        if (port && !strchr(port, ',')) {
+            append(out, outlen, ":");
+            append_escaped(out, outlen, port);
+        }
+    }
+    append(out, outlen, "/");
+    if (dbname)
+        append_escaped(out, outlen, dbname);
+    char sep = '?';
+    for (PQconninfoOption *o = opts; o->keyword; o++) {
+        if (!o->val || !*o->val || !strcmp(o->keyword, "user") ||
+            !strcmp(o->keyword, "password") || !strcmp(o->keyword, "dbname") ||
+            (host_in_front && !strcmp(o->keyword, "host")) ||
+            (host_in_front && !strcmp(o->keyword, "port") && !strchr(o->val, ',')))
+            continue;
+        char kv[4] = {sep, '\0'};
+        append(out, outlen, kv);
+        append(out, outlen, o->keyword);
+        append(out, outlen, "=");
+        append_escaped(out, outlen, o->val);
+        sep = '&';
+    }
+    PQconninfoFree(opts);
+    return LIFT_OK;
+}
+
 void lift_pg_url_as(const lift_pg *pg, const char *role, char *out, size_t outlen)
 {
-    if (pg->external)
-        snprintf(out, outlen, "%s", pg->url);
-    else
+    if (!pg->external || lift_conninfo_as(pg->url, role, out, outlen, NULL) != LIFT_OK)
         lift_pg_socket_url(pg->datadir, "lift", role, out, outlen);
 }

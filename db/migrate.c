@@ -3,6 +3,7 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "lift/sqlfiles.h"
@@ -99,4 +100,48 @@ int lift_migrate(lift_db *db, int *applied, lift_migrate_fn fn, void *arg, lift_
     }
     (void)lift_db_run(db, SQL_UNLOCK, 0, NULL, NULL);
     return rc;
+}
+
+static const char SQL_RECORDED[] =
+    "SELECT count(*) AS n FROM lift.schema_migrations WHERE version = ANY($1::text[])";
+
+int lift_migrate_status(lift_db *db, int *known, int *pending, lift_err *err)
+{
+    *known = *pending = 0;
+    lift_buf list;
+    lift_buf_init(&list);
+    const char *versions[256];
+    char store[256][16];
+    size_t n = 0;
+    for (size_t i = 0; i < lift_sql_nfiles && n < 256; i++) {
+        const char *name;
+        if (split_name(lift_sql_files[i].name, &name, store[n])) {
+            versions[n] = store[n];
+            n++;
+        }
+    }
+    *known = (int)n;
+    lift_db_array(&list, versions, n);
+    PGresult *exists =
+        lift_db_exec(db, "SELECT to_regclass('lift.schema_migrations') IS NOT NULL AS yes", 0,
+                     NULL, NULL, err);
+    if (!exists) {
+        lift_buf_fini(&list);
+        return LIFT_EDB;
+    }
+    bool table = !strcmp(lift_db_text(exists, 0, "yes"), "t");
+    PQclear(exists);
+    if (!table) {
+        *pending = (int)n;
+        lift_buf_fini(&list);
+        return LIFT_OK;
+    }
+    const char *params[] = {list.data};
+    PGresult *r = lift_db_exec(db, SQL_RECORDED, 1, params, NULL, err);
+    lift_buf_fini(&list);
+    if (!r)
+        return LIFT_EDB;
+    *pending = (int)n - atoi(lift_db_text(r, 0, "n"));
+    PQclear(r);
+    return LIFT_OK;
 }

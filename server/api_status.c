@@ -1,4 +1,4 @@
-/* GET /v1/experiments, /healthz, /readyz and /metrics. */
+/* GET /v1/experiments, /healthz and /livez, /readyz and /readyz/ingest, /metrics. */
 #include <string.h>
 
 #include "http.h"
@@ -88,8 +88,14 @@ enum MHD_Result lift_api_healthz(lift_http_request *req)
     return lift_http_json(req, MHD_HTTP_OK, &b);
 }
 
-/* Ready: a config is loaded, both database connections are up, the spool takes writes. */
-enum MHD_Result lift_api_readyz(lift_http_request *req)
+/* Readiness, in two parts (docs/operations.md, Probes):
+ *  - assign: a config is loaded (from the database or the cached copy) and no shutdown is
+ *    under way. This is what /readyz answers with: assignments are served from memory, so
+ *    an instance whose database is away still serves them, and a load balancer must not
+ *    drain it (every instance shares the database, so all would be drained at once);
+ *  - ingest: the writer is connected, the spool takes writes, no shutdown is under way:
+ *    POSTs are committed and exposures kept. /readyz/ingest answers with this one. */
+static enum MHD_Result readiness(lift_http_request *req, bool for_ingest)
 {
     lift_app *app = req->app;
     bool config = atomic_load(&app->metrics.config_loaded);
@@ -97,21 +103,33 @@ enum MHD_Result lift_api_readyz(lift_http_request *req)
     bool listener = lift_reloader_connected(app->reloader);
     bool spool = lift_spool_ok(app->spool);
     bool stopping = atomic_load(&app->stopping);
-    bool ready = config && writer && listener && spool && !stopping;
+    bool assign_ready = config && !stopping;
+    bool ingest_ready = writer && spool && !stopping;
     lift_buf b;
     lift_jw w;
     lift_buf_init(&b);
     lift_jw_init(&w, &b, false);
     lift_jw_obj(&w);
     lift_jw_key(&w, "ready");
-    lift_jw_bool(&w, ready);
+    lift_jw_bool(&w, for_ingest ? ingest_ready : assign_ready);
+    lift_jw_key(&w, "assign");
+    lift_jw_obj(&w);
+    lift_jw_key(&w, "ready");
+    lift_jw_bool(&w, assign_ready);
     lift_jw_key(&w, "config");
     lift_jw_obj(&w);
     lift_jw_key(&w, "loaded");
     lift_jw_bool(&w, config);
     lift_jw_key(&w, "version");
     lift_jw_int(&w, atomic_load(&app->metrics.config_version));
+    lift_jw_key(&w, "live");
+    lift_jw_bool(&w, listener); /* changes in the database reach this instance */
     lift_jw_end(&w);
+    lift_jw_end(&w);
+    lift_jw_key(&w, "ingest");
+    lift_jw_obj(&w);
+    lift_jw_key(&w, "ready");
+    lift_jw_bool(&w, ingest_ready);
     lift_jw_key(&w, "database");
     lift_jw_obj(&w);
     lift_jw_key(&w, "writer");
@@ -125,17 +143,34 @@ enum MHD_Result lift_api_readyz(lift_http_request *req)
     lift_jw_bool(&w, spool);
     lift_jw_key(&w, "pending_bytes");
     lift_jw_int(&w, (long long)lift_spool_pending(app->spool));
-    if (!spool) {
-        lift_jw_key(&w, "problem");
+    lift_jw_end(&w);
+    lift_jw_key(&w, "problems");
+    lift_jw_arr(&w);
+    if (stopping)
+        lift_jw_str(&w, "shutting down");
+    if (!writer)
+        lift_jw_str(&w, "the database is unreachable: POSTs get 503, exposures go to the spool");
+    if (!spool)
         lift_jw_str(&w, "writes to the spool fail (disk full?); exposures are being dropped");
-    }
+    lift_jw_end(&w);
     lift_jw_end(&w);
     if (stopping) {
         lift_jw_key(&w, "stopping");
         lift_jw_bool(&w, true);
     }
     lift_jw_end(&w);
+    bool ready = for_ingest ? ingest_ready : assign_ready;
     return lift_http_json(req, ready ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE, &b);
+}
+
+enum MHD_Result lift_api_readyz(lift_http_request *req)
+{
+    return readiness(req, false);
+}
+
+enum MHD_Result lift_api_readyz_ingest(lift_http_request *req)
+{
+    return readiness(req, true);
 }
 
 enum MHD_Result lift_api_metrics(lift_http_request *req)

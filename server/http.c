@@ -29,6 +29,8 @@ static const lift_route routes[] = {
     {MHD_HTTP_METHOD_GET, "/healthz", LIFT_ROUTE_HEALTHZ, lift_api_healthz},
     {MHD_HTTP_METHOD_GET, "/readyz", LIFT_ROUTE_READYZ, lift_api_readyz},
     {MHD_HTTP_METHOD_GET, "/metrics", LIFT_ROUTE_METRICS, lift_api_metrics},
+    {MHD_HTTP_METHOD_GET, "/livez", LIFT_ROUTE_LIVEZ, lift_api_healthz},
+    {MHD_HTTP_METHOD_GET, "/readyz/ingest", LIFT_ROUTE_READYZ_INGEST, lift_api_readyz_ingest},
 };
 #define NROUTES (sizeof routes / sizeof *routes)
 

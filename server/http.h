@@ -86,6 +86,7 @@ enum MHD_Result lift_api_exposures(lift_http_request *req);
 enum MHD_Result lift_api_experiments(lift_http_request *req);
 enum MHD_Result lift_api_healthz(lift_http_request *req);
 enum MHD_Result lift_api_readyz(lift_http_request *req);
+enum MHD_Result lift_api_readyz_ingest(lift_http_request *req);
 enum MHD_Result lift_api_metrics(lift_http_request *req);
 
 #endif

@@ -61,13 +61,18 @@ int main(int argc, char **argv)
     static lift_options opt;
     static lift_app app;
     lift_err err;
-    bool help;
-    if (lift_options_load(&opt, argc, argv, &help, &err) != LIFT_OK) {
+    lift_options_action action;
+    if (lift_options_load(&opt, argc, argv, &action, &err) != LIFT_OK) {
         fprintf(stderr, "liftd: %s\n", err.msg);
         return 2;
     }
-    if (help) {
+    if (action == LIFT_OPTIONS_HELP) {
         lift_options_usage(stdout);
+        return 0;
+    }
+    if (action == LIFT_OPTIONS_VERSION) {
+        printf("liftd %s (libmicrohttpd %s, libpq %d)\n", LIFT_VERSION, MHD_get_version(),
+               PQlibVersion());
         return 0;
     }
     lift_log_min = (lift_log_level)lift_log_parse_level(opt.log_level);

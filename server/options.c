@@ -27,8 +27,9 @@ typedef struct key {
 static const key keys[] = {
     {"listen", STR(listen), "127.0.0.1:8080", 0, 0, false, "address to serve HTTP on", NULL},
     {"db", STR(db), "", 0, 0, false,
-     "PostgreSQL URL (default: the private cluster of `liftctl db`, as role lift_writer)",
-     "LIFT_DATABASE_URL"},
+     "liftd's PostgreSQL URL (default: LIFT_DATABASE_URL's database, else the private "
+     "cluster, as role lift_writer)",
+     "LIFTD_DATABASE_URL"},
     {"threads", NUM(threads), "0", 0, 256, false, "HTTP worker threads (0: one per CPU)", NULL},
     {"api-keys", STR(api_keys), "", 0, 0, true,
      "comma-separated API keys for POST (or sha256:<hex> digests of them)", NULL},
@@ -108,10 +109,30 @@ static const key *find(const char *name, size_t len)
     return NULL;
 }
 
-int lift_options_load(lift_options *opt, int argc, char **argv, bool *help, lift_err *err)
+/* HOST:PORT with PORT a whole number in 0..65535 (getaddrinfo would take 99999 as
+ * 99999 mod 65536). */
+static int check_listen(const char *spec, lift_err *err)
+{
+    const char *colon = strrchr(spec, ':');
+    if (!colon)
+        return lift_err_field(err, LIFT_EINVAL, "listen",
+                              "listen: expected HOST:PORT or :PORT, not '%s'", spec);
+    const char *port = colon + 1;
+    size_t n = strlen(port);
+    bool digits = n > 0 && n <= 5;
+    for (size_t i = 0; i < n; i++)
+        digits = digits && port[i] >= '0' && port[i] <= '9';
+    if (!digits || atol(port) > 65535)
+        return lift_err_field(err, LIFT_EINVAL, "listen",
+                              "listen: port '%s' is not a whole number in [0, 65535]", port);
+    return LIFT_OK;
+}
+
+int lift_options_load(lift_options *opt, int argc, char **argv, lift_options_action *action,
+                      lift_err *err)
 {
     memset(opt, 0, sizeof *opt);
-    *help = false;
+    *action = LIFT_OPTIONS_RUN;
     int rc;
     for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) {
         char env[64];
@@ -124,7 +145,11 @@ int lift_options_load(lift_options *opt, int argc, char **argv, bool *help, lift
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            *help = true;
+            *action = LIFT_OPTIONS_HELP;
+            return LIFT_OK;
+        }
+        if (!strcmp(a, "--version")) {
+            *action = LIFT_OPTIONS_VERSION;
             return LIFT_OK;
         }
         if (strncmp(a, "--", 2) != 0)
@@ -151,13 +176,18 @@ int lift_options_load(lift_options *opt, int argc, char **argv, bool *help, lift
     if (lift_log_parse_level(opt->log_level) < 0)
         return lift_err_field(err, LIFT_EINVAL, "log-level",
                               "log-level: '%s' is not debug, info, warn or error", opt->log_level);
-    return LIFT_OK;
+    return check_listen(opt->listen, err);
 }
 
 void lift_options_usage(FILE *f)
 {
-    fprintf(f, "usage: liftd [--listen HOST:PORT] [--db URL] [--threads N] [options]\n\n"
-               "Each option is also an environment variable; flags win over variables.\n\n");
+    fprintf(f,
+            "usage: liftd [--listen HOST:PORT] [--db URL] [--threads N] [options]\n"
+            "       liftd --help | --version\n\n"
+            "liftd is lift's assignment and ingestion server: it answers GET /v1/assign from an\n"
+            "in-memory copy of the experiment config (reloaded within a second of a change in\n"
+            "the database) and commits POST /v1/exposures and /v1/events to PostgreSQL.\n\n"
+            "Options (each is also an environment variable; flags win over variables):\n");
     for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) {
         char env[64], flag[64];
         env_name(&keys[i], env, sizeof env);
@@ -167,4 +197,25 @@ void lift_options_usage(FILE *f)
             fprintf(f, " [%s]", keys[i].dflt);
         fputc('\n', f);
     }
+    fprintf(f,
+            "  %-24s %-28s %s\n\n"
+            "Probes (no API key needed):\n"
+            "  GET /livez           200 while the process serves HTTP (also /healthz)\n"
+            "  GET /readyz          200 when it can serve assignments: a config is loaded, from\n"
+            "                       the database or its cached copy, and no shutdown is under way\n"
+            "  GET /readyz/ingest   200 when POSTs are committed: the database is connected and\n"
+            "                       the spool takes writes\n"
+            "  GET /metrics         Prometheus metrics\n\n"
+            "Files (in the spool folder, created with its parents when missing):\n"
+            "  exposures.csv        exposures waiting for the database, replayed in order\n"
+            "  config-cache.json    the last config loaded, served when the database is away\n"
+            "  liftd.lock           held while liftd runs: one liftd per spool folder\n\n"
+            "Signals: SIGTERM or SIGINT stop accepting connections, flush what is queued and\n"
+            "exit within --shutdown-timeout seconds.\n\n"
+            "Exit status:\n"
+            "  0  stopped cleanly (SIGTERM, SIGINT), or --help / --version\n"
+            "  1  could not start or stop cleanly: the address is in use, the spool folder is\n"
+            "     not writable or is used by another liftd, shutdown overran its timeout\n"
+            "  2  a bad option or value (the message names it)\n",
+            "--version", "", "print the version and exit");
 }

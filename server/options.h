@@ -12,7 +12,8 @@
 
 typedef struct lift_options {
     char listen[128];    /* host:port; [::1]:8080 for IPv6 */
-    char db[1024];       /* conninfo/URL; empty: the private cluster as lift_writer */
+    char db[1024];       /* conninfo/URL; empty: LIFT_DATABASE_URL's or the private cluster's
+                            database as lift_writer */
     long threads;        /* HTTP worker threads */
     char api_keys[4096]; /* comma-separated keys or sha256:<hex> digests (env only) */
     bool assign_requires_key;
@@ -29,12 +30,18 @@ typedef struct lift_options {
     char pseudonym_key[256]; /* non-empty: store HMAC-SHA256 pseudonyms of unit ids (env only) */
 } lift_options;
 
-/* Fills cfg from defaults, the environment, then argv (--name value or --name=value).
- * LIFT_EINVAL naming the key for an unknown flag or a value its validator refuses;
- * sets *help when --help was given. */
-int lift_options_load(lift_options *cfg, int argc, char **argv, bool *help, lift_err *err);
+/* What the command line asks for besides running. */
+typedef enum { LIFT_OPTIONS_RUN, LIFT_OPTIONS_HELP, LIFT_OPTIONS_VERSION } lift_options_action;
 
-/* Writes the flags and variables, with defaults and meaning, for --help. */
+/* Fills cfg from defaults, the environment, then argv (--name value or --name=value).
+ * LIFT_EINVAL naming the key for an unknown flag or a value its validator refuses (a
+ * --listen port outside 0..65535 included); *action says whether --help or --version was
+ * given instead. */
+int lift_options_load(lift_options *cfg, int argc, char **argv, lift_options_action *action,
+                      lift_err *err);
+
+/* Writes the flags and variables, with defaults and meaning, exit statuses and files: the
+ * text of --help, and of the liftd(8) manual page made from it. */
 void lift_options_usage(FILE *f);
 
 #endif

@@ -28,6 +28,7 @@ struct lift_reloader {
     lift_metrics *m;
     lift_db *db;
     atomic_bool connected;
+    char last_error[LIFT_ERR_MSG_LEN]; /* logged once until it changes or a connect works */
     long long version; /* of the snapshot being served; -1 before the first */
 };
 
@@ -90,8 +91,14 @@ static bool connect_db(lift_reloader *r)
 {
     lift_err err;
     r->db = lift_db_open(r->conninfo, &err);
-    if (!r->db)
+    if (!r->db) {
+        /* libpq's reason (authentication, unreachable, bad URL), once per new reason. */
+        if (strcmp(err.msg, r->last_error) != 0)
+            lift_log(LIFT_LOG_WARN, "config listener: %s", err.msg);
+        snprintf(r->last_error, sizeof r->last_error, "%s", err.msg);
         return false;
+    }
+    r->last_error[0] = '\0';
     if (lift_db_run(r->db, "LISTEN lift_config", 0, NULL, &err) != LIFT_OK) {
         lift_log(LIFT_LOG_WARN, "config LISTEN failed: %s", err.msg);
         lift_db_close(r->db);

@@ -7,14 +7,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lift/files.h"
 #include "lift/log.h"
 
 struct lift_spool {
     pthread_mutex_t lock;
     int fd;
+    int lock_fd; /* dir/liftd.lock, flock()ed for the process's life */
     size_t size;     /* bytes in the file */
     size_t replayed; /* bytes already committed from its start */
     bool ok;
@@ -29,6 +32,35 @@ static void publish(lift_spool *s)
     atomic_store_explicit(&s->m->spool_ok, s->ok, memory_order_relaxed);
 }
 
+/* Takes dir/liftd.lock (flock, released by the kernel when the process ends, even on a
+ * crash) and writes our pid into it. Two processes sharing a spool would replay and cut
+ * each other's rows, so the second one is refused, naming the first. */
+static int lock_folder(const char *dir, lift_err *err)
+{
+    char path[1100], pid[32] = "";
+    snprintf(path, sizeof path, "%s/liftd.lock", dir);
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+    if (fd < 0) {
+        lift_err_set(err, LIFT_EIO, "cannot open %s: %s", path, strerror(errno));
+        return -1;
+    }
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        ssize_t n = pread(fd, pid, sizeof pid - 1, 0);
+        pid[n > 0 ? n : 0] = '\0';
+        pid[strcspn(pid, "\n")] = '\0';
+        lift_err_set(err, LIFT_EIO,
+                     "spool folder %s is in use by another liftd (pid %s); give each liftd its "
+                     "own --spool-dir (LIFT_SPOOL_DIR)",
+                     dir, *pid ? pid : "unknown");
+        close(fd);
+        return -1;
+    }
+    int len = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+    if (ftruncate(fd, 0) != 0 || pwrite(fd, pid, (size_t)len, 0) != len)
+        lift_log(LIFT_LOG_WARN, "spool lock %s: cannot write the pid: %s", path, strerror(errno));
+    return fd;
+}
+
 lift_spool *lift_spool_open(const char *dir, lift_metrics *m, lift_err *err)
 {
     lift_spool *s = calloc(1, sizeof *s);
@@ -37,8 +69,15 @@ lift_spool *lift_spool_open(const char *dir, lift_metrics *m, lift_err *err)
         return NULL;
     }
     snprintf(s->path, sizeof s->path, "%s/exposures.csv", dir);
-    if (mkdir(dir, 0750) != 0 && errno != EEXIST) {
-        lift_err_set(err, LIFT_EIO, "cannot create spool folder %s: %s", dir, strerror(errno));
+    if (lift_mkdir_p(dir, 0750) != 0) {
+        lift_err_set(err, LIFT_EIO,
+                     "cannot create spool folder %s: %s (set --spool-dir or LIFT_SPOOL_DIR to "
+                     "a folder liftd may write)",
+                     dir, strerror(errno));
+        free(s);
+        return NULL;
+    }
+    if ((s->lock_fd = lock_folder(dir, err)) < 0) {
         free(s);
         return NULL;
     }
@@ -48,6 +87,7 @@ lift_spool *lift_spool_open(const char *dir, lift_metrics *m, lift_err *err)
         lift_err_set(err, LIFT_EIO, "cannot open spool %s: %s", s->path, strerror(errno));
         if (s->fd >= 0)
             close(s->fd);
+        close(s->lock_fd);
         free(s);
         return NULL;
     }
@@ -69,6 +109,7 @@ void lift_spool_close(lift_spool *s)
     if (!s)
         return;
     close(s->fd);
+    close(s->lock_fd);
     pthread_mutex_destroy(&s->lock);
     free(s);
 }

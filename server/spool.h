@@ -14,7 +14,9 @@
 
 typedef struct lift_spool lift_spool;
 
-/* Opens (creating) dir/exposures.csv; rows already in it are pending replay. */
+/* Opens (creating) dir/exposures.csv, creating dir and its parents; rows already in the
+ * file are pending replay. Locks the folder (dir/liftd.lock): a second process opening
+ * the same folder is refused, naming the first one's pid. */
 lift_spool *lift_spool_open(const char *dir, lift_metrics *m, lift_err *err);
 void lift_spool_close(lift_spool *s); /* NULL is a no-op */
 

@@ -71,6 +71,7 @@ struct lift_writer {
     /* The writer thread's own: */
     lift_db *db;
     int64_t next_connect;
+    char last_error[LIFT_ERR_MSG_LEN]; /* logged once until it changes or a connect works */
     atomic_bool up;
 };
 
@@ -92,6 +93,23 @@ static void drop_connection(lift_writer *w, const char *why)
     w->next_connect = lift_time_mono() + RETRY_MS * 1000;
 }
 
+/* liftd needs to append facts and read config, nothing more (docs/operations.md, Roles):
+ * say so when its role could also change config, as the owner or a superuser can. */
+static void warn_if_privileged(lift_db *db)
+{
+    lift_err err;
+    PGresult *r = lift_db_exec(db,
+                               "SELECT current_user AS role,"
+                               "  has_table_privilege('lift.experiments', 'UPDATE') AS config",
+                               0, NULL, NULL, &err);
+    if (r && !strcmp(lift_db_text(r, 0, "config"), "t"))
+        lift_log(LIFT_LOG_WARN,
+                 "writer: connected as role %s, which can change the config; give liftd the "
+                 "role lift_writer (LIFTD_DATABASE_URL=...user=lift_writer, liftctl db roles)",
+                 lift_db_text(r, 0, "role"));
+    PQclear(r);
+}
+
 static void connect_db(lift_writer *w)
 {
     if (w->db || lift_time_mono() < w->next_connect)
@@ -104,9 +122,14 @@ static void connect_db(lift_writer *w)
         w->db = NULL;
     }
     if (!w->db) {
+        if (strcmp(err.msg, w->last_error) != 0)
+            lift_log(LIFT_LOG_WARN, "writer: %s", err.msg);
+        snprintf(w->last_error, sizeof w->last_error, "%s", err.msg);
         w->next_connect = lift_time_mono() + RETRY_MS * 1000;
         return;
     }
+    w->last_error[0] = '\0';
+    warn_if_privileged(w->db);
     set_up(w, true);
     lift_log(LIFT_LOG_INFO, "writer connected");
 }

@@ -9,6 +9,8 @@
 
 #include <gsl/gsl_randist.h>
 
+#include "lift/text.h"
+
 #define SEC  INT64_C(1000000)
 #define MIN  (60 * SEC)
 #define HOUR (60 * MIN)
@@ -279,13 +281,9 @@ bool sim_effect_parse(const char *arg, sim_effects *e, char *err, size_t errlen)
                  (int)n, arg);
         return false;
     }
-    char *end;
-    double x = strtod(eq + 1, &end);
-    bool pct = *end == '%';
-    if (end == eq + 1 || (pct ? end[1] != '\0' : *end != '\0') || !isfinite(x)) {
-        snprintf(err, errlen, "'%s' is not a number or a percentage", eq + 1);
+    if (!lift_share_parse(eq + 1, slot)) {
+        snprintf(err, errlen, "'%s' is not a fraction or a percentage (0.1 or +10%%)", eq + 1);
         return false;
     }
-    *slot = pct ? x / 100 : x;
     return true;
 }

@@ -257,8 +257,10 @@ Test(liftd_keys, keys_may_be_configured_as_digests_and_assign_may_require_one)
 Test(liftd, health_readiness_metrics_and_experiments)
 {
     cr_assert_eq(liftd_get(&d, "/healthz", &r), 200);
+    cr_assert_eq(liftd_get(&d, "/livez", &r), 200);
     cr_assert_eq(liftd_get(&d, "/readyz", &r), 200, "%s", r.body.data);
     cr_assert(strstr(r.body.data, "\"ready\":true"));
+    cr_assert_eq(liftd_get(&d, "/readyz/ingest", &r), 200, "%s", r.body.data);
     cr_assert_eq(liftd_get(&d, "/v1/experiments", &r), 200);
     json_t *j = json_loads(r.body.data, 0, NULL);
     cr_assert_eq(json_array_size(json_object_get(j, "experiments")), 2);
@@ -287,7 +289,11 @@ Test(liftd, serves_from_cache_and_spools_while_the_database_is_away)
     const char *bad[] = {"--db", "host=/nonexistent port=1 dbname=lift", NULL};
     liftd_start(&d, conninfo, bad, NULL);
     cr_assert(liftd_log_has(&d, "serving the cached config"));
-    cr_assert_eq(liftd_get(&d, "/readyz", &r), 503);
+    /* Ready to assign (from the cache), not to ingest: a load balancer keeps it. */
+    cr_assert_eq(liftd_get(&d, "/readyz", &r), 200, "%s", r.body.data);
+    cr_assert(strstr(r.body.data, "\"ingest\":{\"ready\":false"), "%s", r.body.data);
+    cr_assert_eq(liftd_get(&d, "/readyz/ingest", &r), 503, "%s", r.body.data);
+    cr_assert(strstr(r.body.data, "the database is unreachable"), "%s", r.body.data);
     for (int i = 0; i < 20; i++) {
         char target[64];
         snprintf(target, sizeof target, "/v1/assign?unit=away-%d", i);

@@ -79,6 +79,40 @@ typedef struct lift_request {
 int lift_assign_eval(const lift_config *cfg, const lift_request *req, lift_assignment *out,
                      size_t *nout, lift_err *err);
 
+/* Why a shopper is, or is not, in one experiment: lift_assign_explain's answer, from the
+ * same gates and hashes as lift_assign_eval, checked in this order. */
+typedef enum {
+    LIFT_WHY_IN,          /* hashed into a variant (an exposure when served) */
+    LIFT_WHY_OVERRIDE,    /* a QA override gives it a variant */
+    LIFT_WHY_NO_CONSENT,  /* no analytics consent: the control, not in the experiment */
+    LIFT_WHY_STATUS,      /* the experiment is a draft or stopped */
+    LIFT_WHY_NOT_STARTED, /* before its start time */
+    LIFT_WHY_ENDED,       /* at or after its end time */
+    LIFT_WHY_HELD_OUT,    /* in the control of a running holdout experiment */
+    LIFT_WHY_LAYER,       /* its position in the layer is outside the experiment's range */
+    LIFT_WHY_AUDIENCE,    /* an audience condition does not hold */
+    LIFT_WHY_COVERAGE     /* its hash falls in the part of the range coverage leaves out */
+} lift_why;
+
+typedef struct lift_explanation {
+    lift_why why;
+    int variant;       /* the variant served (IN, OVERRIDE, NO_CONSENT), else -1 */
+    double hash;       /* the bucketing hash in [0, 1) (IN, COVERAGE), else -1 */
+    double layer_hash; /* the shopper's position in the layer, or -1 without a layer */
+    int condition;     /* the failing condition's index (AUDIENCE), else -1 */
+    int holdout;       /* the holdout experiment's index (HELD_OUT), else -1 */
+} lift_explanation;
+
+/* Explains every experiment of cfg (all of them, whatever their status) for one shopper:
+ * writes cfg->nexperiments entries to out. The shopper gets exactly the variants
+ * lift_assign_eval returns for the same request: the entries that are IN, OVERRIDE or
+ * NO_CONSENT (req->only is ignored). LIFT_EINVAL for a bad unit id, as lift_assign_eval. */
+int lift_assign_explain(const lift_config *cfg, const lift_request *req, lift_explanation *out,
+                        lift_err *err);
+
+/* A short name for a reason ("layer", "coverage"). */
+const char *lift_why_name(lift_why why);
+
 /* Appends the contract's answer for one shopper, as liftd and liftctl print it:
  *   {"unit":U,"assignments":[{"experiment":K,"variant":V,"variant_index":i,"payload":{..}}]}
  * with "override":true on QA overrides and "in_experiment":false without consent. */

@@ -59,6 +59,13 @@ bool lift_cond_eval(const lift_cond *c, const lift_attr *attrs, size_t nattrs);
 /* True when every condition holds (an empty list holds). */
 bool lift_audience_eval(const lift_cond *conds, size_t n, const lift_attr *attrs, size_t nattrs);
 
+/* The index of the first condition that does not hold, or n when all hold. */
+size_t lift_audience_failing(const lift_cond *conds, size_t n, const lift_attr *attrs,
+                             size_t nattrs);
+
+/* The operator's name ("gte"). */
+const char *lift_op_name(lift_op op);
+
 /* Allocation callback for the parser: conditions live in their owner's memory (the
  * config arena). Returns NULL when out of memory. */
 typedef void *(*lift_alloc_fn)(void *ctx, size_t size);

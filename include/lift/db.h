@@ -14,6 +14,22 @@ typedef struct lift_db lift_db; /* layout lives in server/db.c only */
 lift_db *lift_db_open(const char *conninfo, lift_err *err);
 void lift_db_close(lift_db *db); /* NULL is a no-op */
 
+/* What stands between a client and the database, for messages that say why. */
+typedef enum {
+    LIFT_DB_REACHABLE,   /* connected */
+    LIFT_DB_BAD_URL,     /* the URL or conninfo does not parse */
+    LIFT_DB_UNREACHABLE, /* no server answers there (refused, unknown host, timeout) */
+    LIFT_DB_AUTH_FAILED, /* the server answered and refused the role or its password */
+    LIFT_DB_NO_DATABASE, /* the server answered; the database does not exist */
+    LIFT_DB_REFUSED      /* the server answered and refused for another reason */
+} lift_db_state;
+
+/* Connects once to see; err gets libpq's reason (the URL's password redacted). */
+lift_db_state lift_db_check(const char *conninfo, lift_err *err);
+
+/* "unreachable", "authentication failed"...: a word for each state. */
+const char *lift_db_state_name(lift_db_state st);
+
 /* The underlying connection, borrowed (for PQsocket/PQconsumeInput/PQnotifies). */
 PGconn *lift_db_conn(lift_db *db);
 
@@ -23,6 +39,16 @@ bool lift_db_alive(const lift_db *db);
 /* The SQLSTATE of the last failed call on this connection ("23505": unique violation), or
  * "00000" after a success. */
 const char *lift_db_sqlstate(const lift_db *db);
+
+/* The parts of the last failure, as the server sent them ("" when absent): the message,
+ * its DETAIL and HINT (PostgreSQL's "set a new seed..." advice), and where in the
+ * statement the error is (STATEMENT_POSITION: a 1-based character index, 0 when unknown).
+ * Borrowed from db until its next failure. */
+typedef struct lift_db_fields {
+    const char *primary, *detail, *hint;
+    int position;
+} lift_db_fields;
+lift_db_fields lift_db_last_error(const lift_db *db);
 
 /* Runs one $1..$n statement with text parameters (NULL entries are SQL NULL).
  * sql must be a constant; values go only in params. Returns a PGresult the caller

@@ -2,7 +2,7 @@
 #ifndef LIFT_ERR_H
 #define LIFT_ERR_H
 
-#define LIFT_ERR_MSG_LEN   256
+#define LIFT_ERR_MSG_LEN   512
 #define LIFT_ERR_FIELD_LEN 64
 
 enum {

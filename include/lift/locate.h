@@ -25,9 +25,17 @@ typedef struct lift_pg {
 /* Fills pg from the environment. Touches nothing on disk. */
 int lift_pg_locate(lift_pg *pg, lift_err *err);
 
-/* The URL of the same database as another role (liftd connects as lift_writer). For an
- * external server the URL is returned unchanged: its owner chose the role. */
+/* The URL of the same database as another role (liftd connects as lift_writer): on the
+ * private cluster its socket URL, on an external server LIFT_DATABASE_URL's conninfo with
+ * user=role and without the password (the role's own comes from PGPASSFILE or
+ * PGPASSWORD). */
 void lift_pg_url_as(const lift_pg *pg, const char *role, char *out, size_t outlen);
+
+/* conninfo (a URL or keyword=value string) as role: every setting kept but user and
+ * password, as a URL ("postgresql://lift_writer@db:5432/lift?sslmode=require"; a socket
+ * folder goes in ?host=). LIFT_EINVAL (err may be NULL) when it does not parse. */
+int lift_conninfo_as(const char *conninfo, const char *role, char *out, size_t outlen,
+                     lift_err *err);
 
 /* The URL of database dbname as role on the private cluster whose socket folder is
  * datadir (escaped for libpq's URL syntax). */

@@ -92,6 +92,12 @@ void lift_jw_time(lift_jw *w, int64_t usec);              /* an RFC 3339 string 
 void lift_jw_key_str(lift_jw *w, const char *key, const char *s);
 void lift_jw_key_num(lift_jw *w, const char *key, double x);
 
+/* The one rule for shares and percentages on every command line (--coverage, --mde,
+ * --alpha, --effect ...): a plain number is a fraction ("0.05"), a number followed by '%'
+ * is a percentage ("5%", "+12.5%", "-3%"). The whole string must be one finite number.
+ * Returns true and sets *out (0.05 for both examples) or false. Ranges are the caller's. */
+bool lift_share_parse(const char *s, double *out);
+
 /* Parses an RFC 3339 timestamp ("2026-11-21T10:00:00.5+01:00"; 'Z' or an offset required,
  * a space may replace 'T', and "+01" stands for "+01:00" as PostgreSQL prints it) into
  * microseconds since the Unix epoch. Years 1900..9999.

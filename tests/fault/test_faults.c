@@ -200,8 +200,10 @@ Test(faults, database_restart_under_mixed_load)
         db = NULL;
         pg_ctl("stop");
         nap_ms(full() ? 5000 : 2000);
-        /* Down: not ready, POSTs refused with Retry-After, assignments still answered. */
-        cr_assert_eq(liftd_get(&d, "/readyz", &r), 503, "%s", r.body.data);
+        /* Down: not ready to ingest, POSTs refused with Retry-After; still ready to
+         * assign, and assignments still answered. */
+        cr_assert_eq(liftd_get(&d, "/readyz/ingest", &r), 503, "%s", r.body.data);
+        cr_assert_eq(liftd_get(&d, "/readyz", &r), 200, "%s", r.body.data);
         cr_assert_eq(liftd_get(&d, "/v1/assign?unit=while-down", &r), 200);
         pg_ctl("start");
         double recovered = until_ingesting();
@@ -272,11 +274,11 @@ Test(faults, spool_disk_full_is_reported_and_serving_goes_on)
     cr_assert_gt(metric("lift_spool_errors_total"), 0);
     cr_assert_gt(metric("lift_dropped_rows_total"), 0);
     cr_assert_eq(metric("lift_spool_ok"), 0);
-    cr_assert_eq(liftd_get(&d, "/readyz", &r), 503);
+    cr_assert_eq(liftd_get(&d, "/readyz/ingest", &r), 503);
     cr_assert(strstr(r.body.data, "disk full"), "%s", r.body.data);
     /* Still serving, and alive. */
     cr_assert_eq(liftd_get(&d, "/v1/assign?unit=after-full", &r), 200);
     cr_assert_eq(kill(d.pid, 0), 0);
-    cr_log_info("spool full after %d assignments: logged, counted, /readyz 503, still serving", i);
+    cr_log_info("spool full after %d assignments: logged, counted, /readyz/ingest 503, still serving", i);
     cr_assert_eq(liftd_stop(&d, SIGTERM), 0);
 }

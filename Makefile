@@ -8,6 +8,8 @@
 #   make fuzz       the libFuzzer harnesses of tests/fuzz/, FUZZ_SECONDS each (default 60)
 #   make bench      benchmarks under bench/
 #   make soak       liftd under half its maximum load for SOAK_SECONDS (default 600)
+#   make install    binaries, manual pages, SQL, systemd unit, bash completion, docs
+#                   (PREFIX=/usr/local, DESTDIR= for staging; see docs/operations.md)
 #
 # Project flags live apart from CFLAGS so that `make CFLAGS=-O0` keeps -Werror.
 
@@ -76,7 +78,7 @@ PURE_TESTS := $(BUILD)/tests/test_assign $(BUILD)/tests/test_text $(BUILD)/tests
               $(BUILD)/tests/test_config_model
 
 .PHONY: all deps build-all build-tests test test-faults sanitize fuzz bench soak demo clean \
-        format format-check
+        format format-check install
 .DEFAULT_GOAL := all
 .PRECIOUS: $(BUILD)/%.o $(BUILD)/tests/%.o $(BUILD)/tests/fault/%.o $(BUILD)/bench/%.o
 
@@ -135,6 +137,71 @@ demo:
 	@scripts/deps.sh build
 	@$(MAKE) --no-print-directory -j$(JOBS) build-all
 	@scripts/demo.sh $(BUILD)
+
+# --- install -------------------------------------------------------------------
+
+PREFIX        ?= /usr/local
+DESTDIR       ?=
+BINDIR        ?= $(PREFIX)/bin
+SBINDIR       ?= $(PREFIX)/sbin
+MANDIR        ?= $(PREFIX)/share/man
+DATADIR       ?= $(PREFIX)/share/lift
+DOCDIR        ?= $(PREFIX)/share/doc/lift
+SYSCONFDIR    ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
+UNITDIR       ?= $(PREFIX)/lib/systemd/system
+COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
+
+# Made from the binaries themselves: the manual pages from --help, the completion from
+# the command table; the unit and the example settings with the install paths.
+GENERATED := $(BUILD)/man/liftd.8 $(BUILD)/man/liftctl.1 $(BUILD)/dist/liftctl.bash \
+             $(BUILD)/dist/liftd.service $(BUILD)/dist/liftd.env.example
+SUBST = sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g'
+
+$(BUILD)/man/liftd.8: $(BUILD)/liftd build-aux/mkman.sh
+	@mkdir -p $(@D)
+	build-aux/mkman.sh liftd 8 $(BUILD)/liftd > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/man/liftctl.1: $(BUILD)/liftctl build-aux/mkman.sh
+	@mkdir -p $(@D)
+	build-aux/mkman.sh liftctl 1 $(BUILD)/liftctl > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/dist/liftctl.bash: $(BUILD)/liftctl
+	@mkdir -p $(@D)
+	$(BUILD)/liftctl completion bash > $@.tmp && mv $@.tmp $@
+
+# The paths are part of these files, so they are made again at every install.
+$(BUILD)/dist/liftd.service $(BUILD)/dist/liftd.env.example: FORCE
+	@mkdir -p $(@D)
+	$(SUBST) dist/$(@F)$(if $(filter %.service,$@),.in) > $@
+
+FORCE:
+
+install:
+	@scripts/deps.sh build
+	@$(MAKE) --no-print-directory -j$(JOBS) build-all
+	@$(MAKE) --no-print-directory $(GENERATED)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man1 \
+	  $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(DATADIR)/sql/migrations \
+	  $(DESTDIR)$(DATADIR)/sql/analysis $(DESTDIR)$(DATADIR)/sql/examples \
+	  $(DESTDIR)$(DOCDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(COMPLETIONDIR) \
+	  $(DESTDIR)$(SYSCONFDIR)/lift
+	install -m 0755 $(BUILD)/liftctl $(DESTDIR)$(BINDIR)/liftctl
+	install -m 0755 $(BUILD)/liftd $(DESTDIR)$(SBINDIR)/liftd
+	install -m 0644 $(BUILD)/man/liftctl.1 $(DESTDIR)$(MANDIR)/man1/liftctl.1
+	install -m 0644 $(BUILD)/man/liftd.8 $(DESTDIR)$(MANDIR)/man8/liftd.8
+	install -m 0644 sql/migrations/*.sql $(DESTDIR)$(DATADIR)/sql/migrations
+	install -m 0644 sql/analysis/*.sql $(DESTDIR)$(DATADIR)/sql/analysis
+	install -m 0644 sql/examples/*.sql $(DESTDIR)$(DATADIR)/sql/examples
+	install -m 0644 README.md LICENSE docs/*.md $(BUILD)/dist/liftd.env.example $(DESTDIR)$(DOCDIR)
+	install -m 0644 $(BUILD)/dist/liftd.service $(DESTDIR)$(UNITDIR)/liftd.service
+	install -m 0644 $(BUILD)/dist/liftctl.bash $(DESTDIR)$(COMPLETIONDIR)/liftctl
+	@# The settings file holds secrets: made once (0600), never overwritten.
+	@if [ ! -e $(DESTDIR)$(SYSCONFDIR)/lift/liftd.env ]; then \
+	  echo "install -m 0600 liftd.env.example $(DESTDIR)$(SYSCONFDIR)/lift/liftd.env"; \
+	  install -m 0600 $(BUILD)/dist/liftd.env.example $(DESTDIR)$(SYSCONFDIR)/lift/liftd.env; \
+	else \
+	  echo "kept $(DESTDIR)$(SYSCONFDIR)/lift/liftd.env"; \
+	fi
 
 # --- objects and libraries ---------------------------------------------------
 

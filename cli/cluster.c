@@ -177,7 +177,8 @@ static int place_datadir(const lift_pg *pg, const struct passwd *pw, char *datad
                  (unsigned long long)lift_fnv64(pg->home));
         char link[PATH_MAX + 4];
         snprintf(link, sizeof link, "%s/pg", pg->home);
-        if (lift_mkdir_p("/var/lib/lift", 0755) != 0 || (symlink(datadir, link) != 0 && errno != EEXIST))
+        if (lift_mkdir_p("/var/lib/lift", 0755) != 0 ||
+            (symlink(datadir, link) != 0 && errno != EEXIST))
             return lift_err_set(err, LIFT_EIO, "cannot place the cluster in %s: %s", datadir,
                                 strerror(errno));
         fprintf(stderr, "lift: user %s cannot reach %s; the cluster lives in %s (linked as %s)\n",

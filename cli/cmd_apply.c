@@ -224,9 +224,8 @@ static int print_plan(lift_db *db, bool plan, long *changed)
 
 int cmd_apply(int argc, char **argv)
 {
-    static const struct option opts[] = {{"plan", no_argument, NULL, 'p'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {
+        {"plan", no_argument, NULL, 'p'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
     bool plan = false;
     int c;
     while ((c = cli_getopt(argc, argv, opts, "apply")) != -1) {
@@ -269,6 +268,8 @@ int cmd_apply(int argc, char **argv)
         rc = print_plan(db, plan, &changed);
     if (rc == CLI_OK && !plan && lift_db_run(db, "COMMIT", 0, NULL, &err) != LIFT_OK)
         rc = cli_db_refusal(db, "apply", "at COMMIT");
+    for (size_t i = 0; rc == CLI_OK && !plan && i < nfiles; i++)
+        printf("applied %s\n", files[i].path);
     if (rc == CLI_OK && !plan) {
         PGresult *after = lift_db_exec(db, SQL_VERSION, 0, NULL, NULL, &err);
         if (after)

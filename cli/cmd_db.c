@@ -91,8 +91,7 @@ static int status(const lift_pg *pg)
         if (pending == 0)
             printf("schema: up to date (%d migrations)\n", known);
         else
-            printf("schema: %d of %d migrations to apply (liftctl db migrate)\n", pending,
-                   known);
+            printf("schema: %d of %d migrations to apply (liftctl db migrate)\n", pending, known);
     } else {
         printf("schema: unknown (%s)\n", err.msg);
     }
@@ -310,8 +309,7 @@ int cmd_db(int argc, char **argv)
     if (!known)
         return cli_fail(CLI_USAGE, "db", "unknown subcommand '%s' (see liftctl help db)", sub);
     if (argc > 2 && strcmp(sub, "url") && strcmp(sub, "roles"))
-        return cli_fail(CLI_USAGE, "db", "unexpected argument '%s' (see liftctl help db)",
-                        argv[2]);
+        return cli_fail(CLI_USAGE, "db", "unexpected argument '%s' (see liftctl help db)", argv[2]);
     lift_pg pg;
     lift_err err;
     if (lift_pg_locate(&pg, &err) != LIFT_OK)

@@ -45,9 +45,8 @@ static void grouped(const char *digits, char *out, size_t len)
 
 int cmd_experiments(int argc, char **argv)
 {
-    static const struct option opts[] = {{"keys", no_argument, NULL, 'k'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {
+        {"keys", no_argument, NULL, 'k'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
     bool keys = false;
     int c;
     while ((c = cli_getopt(argc, argv, opts, "experiments")) != -1) {
@@ -78,9 +77,9 @@ int cmd_experiments(int argc, char **argv)
     }
     /* Columns as wide as their widest cell. */
     enum { NCOL = 9 };
-    static const char *const head[NCOL] = {"EXPERIMENT", "KIND",  "STATUS",        "SPLIT",
-                                           "COVERAGE",   "LAYER", "PHASE", "PHASE STARTED",
-                                           "SHOPPERS"};
+    static const char *const head[NCOL] = {"EXPERIMENT", "KIND",          "STATUS",
+                                           "SPLIT",      "COVERAGE",      "LAYER",
+                                           "PHASE",      "PHASE STARTED", "SHOPPERS"};
     char(*cell)[NCOL][128] = lift_xcalloc((size_t)n + 1, sizeof *cell);
     int width[NCOL];
     for (int k = 0; k < NCOL; k++) {
@@ -111,8 +110,7 @@ int cmd_experiments(int argc, char **argv)
     for (int i = 0; i <= n; i++) {
         for (int k = 0; k < NCOL; k++) {
             bool right = k == 4 || k == 6 || k == 8; /* numbers */
-            printf(k == NCOL - 1 ? (right ? "%*s\n" : "%-*s\n")
-                                 : (right ? "%*s  " : "%-*s  "),
+            printf(k == NCOL - 1 ? (right ? "%*s\n" : "%-*s\n") : (right ? "%*s  " : "%-*s  "),
                    width[k], cell[i][k]);
         }
     }
@@ -123,8 +121,7 @@ int cmd_experiments(int argc, char **argv)
     return CLI_OK;
 }
 
-static const char SQL_GET[] =
-    "SELECT status, coverage, phase FROM lift.experiments WHERE key = $1";
+static const char SQL_GET[] = "SELECT status, coverage, phase FROM lift.experiments WHERE key = $1";
 static const char SQL_STATUS[] =
     "UPDATE lift.experiments SET status = $2 WHERE key = $1 RETURNING status, phase";
 static const char SQL_COVERAGE[] =
@@ -142,8 +139,7 @@ static PGresult *current(lift_db *db, const char *cmd, const char *key, int *rc)
     }
     if (PQntuples(r) == 0) {
         PQclear(r);
-        *rc = cli_fail(CLI_USAGE, cmd,
-                       "no experiment '%s' (liftctl experiments lists them)", key);
+        *rc = cli_fail(CLI_USAGE, cmd, "no experiment '%s' (liftctl experiments lists them)", key);
         return NULL;
     }
     return r;
@@ -153,8 +149,7 @@ static int set_status(int argc, char **argv, const char *cmd, const char *status
 {
     static const struct option opts[] = {{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
     char usage[512];
-    snprintf(usage, sizeof usage,
-             "usage: liftctl %s EXPERIMENT\n%s", cmd,
+    snprintf(usage, sizeof usage, "usage: liftctl %s EXPERIMENT\n%s", cmd,
              !strcmp(status, "running")
                  ? "Sets the experiment running (a draft or a stopped one). The database checks\n"
                    "it whole first: two variants or more, weights summing to 1, one control, no\n"

@@ -95,8 +95,8 @@ static void describe(lift_buf *b, const lift_config *cfg, const lift_experiment 
     case LIFT_WHY_ENDED: {
         char t[LIFT_TIME_LEN];
         lift_time_format(x->why == LIFT_WHY_ENDED ? e->end : e->start, t);
-        lift_buf_printf(b, "not in: %s %s", x->why == LIFT_WHY_ENDED ? "it ended at" : "it starts at",
-                        t);
+        lift_buf_printf(b, "not in: %s %s",
+                        x->why == LIFT_WHY_ENDED ? "it ended at" : "it starts at", t);
         break;
     }
     case LIFT_WHY_HELD_OUT: {

@@ -90,8 +90,9 @@ int cmd_completion(int argc, char **argv)
         return CLI_OK;
     }
     if (argc != 2 || strcmp(argv[1], "bash") != 0)
-        return cli_fail(CLI_USAGE, "completion", "takes one shell: bash (see liftctl help "
-                                                 "completion)");
+        return cli_fail(CLI_USAGE, "completion",
+                        "takes one shell: bash (see liftctl help "
+                        "completion)");
     fputs(SCRIPT_HEAD, stdout);
     size_t n;
     const cli_command *c = cli_commands(&n);

@@ -355,8 +355,10 @@ int cmd_simulate(int argc, char **argv)
             return CLI_OK;
         }
         if (a[0] != '-')
-            return cli_fail(CLI_USAGE, "simulate", "unexpected argument '%s' (see liftctl help "
-                            "simulate)", a);
+            return cli_fail(CLI_USAGE, "simulate",
+                            "unexpected argument '%s' (see liftctl help "
+                            "simulate)",
+                            a);
         if (!v)
             return cli_fail(CLI_USAGE, "simulate", "%s needs a value (see liftctl help simulate)",
                             a);

@@ -25,13 +25,16 @@ static const cli_command commands[] = {
      "experiments [--keys]                   status, split, coverage, phase, shoppers"},
     {"start", cmd_start, "start EXPERIMENT                   run an experiment"},
     {"stop", cmd_stop, "stop EXPERIMENT                    stop serving an experiment"},
-    {"ramp", cmd_ramp, "ramp EXPERIMENT --coverage X       change coverage; no shopper changes variant"},
+    {"ramp", cmd_ramp,
+     "ramp EXPERIMENT --coverage X       change coverage; no shopper changes variant"},
     {"explain", cmd_explain,
      "explain --unit U [--attr K=V]...       why a shopper is or is not in each experiment"},
     {"assign", cmd_assign, "assign --unit U [--attr K=V]...        which variants a shopper gets"},
     {"hash", cmd_hash, "hash [--version 1|2] SEED VALUE        GrowthBook bucketing hash"},
-    {"report", cmd_report, "report EXPERIMENT [--format ...]       lift report (html, md, json, csv)"},
-    {"stats", cmd_stats, "stats [FILE|-]                         the stats engine as a JSON filter"},
+    {"report", cmd_report,
+     "report EXPERIMENT [--format ...]       lift report (html, md, json, csv)"},
+    {"stats", cmd_stats,
+     "stats [FILE|-]                         the stats engine as a JSON filter"},
     {"power", cmd_power, "power --baseline P --mde D ...         sample size and duration"},
     {"simulate", cmd_simulate,
      "simulate --experiment K ...            storefront traffic through liftd"},
@@ -55,23 +58,24 @@ void cli_usage(FILE *f)
                "commands:\n");
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
         fprintf(f, "  %s\n", commands[i].summary);
-    fprintf(f,
-            "\nenvironment:\n"
-            "  LIFT_DATABASE_URL   use this PostgreSQL (as its owner) instead of the private cluster\n"
-            "  LIFT_HOME           where the private cluster lives (default ./.lift)\n"
-            "  LIFT_PG_USER        system user that runs the private cluster as root (postgres)\n"
-            "  LIFT_PG_BINDIR      folder of initdb and pg_ctl (the newest PostgreSQL)\n"
-            "  LIFT_URL, LIFT_API_KEY  liftd's address and a key, for simulate\n"
-            "  LIFT_PSEUDONYM_KEY  the pseudonym secret of liftd, for forget\n"
-            "\nshares: wherever a share is asked for (--coverage, --mde, --effect ...), 0.05 and\n"
-            "5%% mean the same; a plain number is a fraction.\n"
-            "\nexit status:\n"
-            "  %d  done\n"
-            "  %d  failed at run time (the database cannot be reached, a write failed)\n"
-            "  %d  bad usage or bad input (an unknown option, a file the database refuses)\n"
-            "  %d  not running (db status: the database is stopped or does not answer)\n"
-            "\n`liftctl help COMMAND` tells more.\n",
-            CLI_OK, CLI_FAIL, CLI_USAGE, CLI_NOT_RUNNING);
+    fprintf(
+        f,
+        "\nenvironment:\n"
+        "  LIFT_DATABASE_URL   use this PostgreSQL (as its owner) instead of the private cluster\n"
+        "  LIFT_HOME           where the private cluster lives (default ./.lift)\n"
+        "  LIFT_PG_USER        system user that runs the private cluster as root (postgres)\n"
+        "  LIFT_PG_BINDIR      folder of initdb and pg_ctl (the newest PostgreSQL)\n"
+        "  LIFT_URL, LIFT_API_KEY  liftd's address and a key, for simulate\n"
+        "  LIFT_PSEUDONYM_KEY  the pseudonym secret of liftd, for forget\n"
+        "\nshares: wherever a share is asked for (--coverage, --mde, --effect ...), 0.05 and\n"
+        "5%% mean the same; a plain number is a fraction.\n"
+        "\nexit status:\n"
+        "  %d  done\n"
+        "  %d  failed at run time (the database cannot be reached, a write failed)\n"
+        "  %d  bad usage or bad input (an unknown option, a file the database refuses)\n"
+        "  %d  not running (db status: the database is stopped or does not answer)\n"
+        "\n`liftctl help COMMAND` tells more.\n",
+        CLI_OK, CLI_FAIL, CLI_USAGE, CLI_NOT_RUNNING);
 }
 
 const cli_command *cli_find(const char *name)
@@ -121,8 +125,7 @@ int cli_fail(int code, const char *cmd, const char *fmt, ...)
 int cli_db_refusal(lift_db *db, const char *cmd, const char *where)
 {
     lift_db_fields f = lift_db_last_error(db);
-    fprintf(stderr, "liftctl %s: %s%s%s\n", cmd, where ? where : "", where ? ": " : "",
-            f.primary);
+    fprintf(stderr, "liftctl %s: %s%s%s\n", cmd, where ? where : "", where ? ": " : "", f.primary);
     if (*f.detail)
         fprintf(stderr, "  DETAIL: %s\n", f.detail);
     if (*f.hint)

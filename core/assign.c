@@ -333,8 +333,7 @@ hash_v2_x8(const uint32_t seed[8], const uint16_t *unit, size_t n, uint32_t out[
 }
 
 /* Checks the unit id and prepares the per-shopper state. */
-static int shopper_init(shopper *s, const lift_config *cfg, const lift_request *req,
-                        lift_err *err)
+static int shopper_init(shopper *s, const lift_config *cfg, const lift_request *req, lift_err *err)
 {
     if (req->unit_len == 0)
         return lift_err_field(err, LIFT_EINVAL, "unit", "unit is empty");
@@ -469,8 +468,8 @@ int lift_assign_explain(const lift_config *cfg, const lift_request *req, lift_ex
 
 const char *lift_why_name(lift_why why)
 {
-    static const char *const names[] = {"in",     "override", "no_consent", "status",
-                                        "not_started", "ended", "held_out", "layer",
-                                        "audience", "coverage"};
+    static const char *const names[] = {"in",          "override", "no_consent", "status",
+                                        "not_started", "ended",    "held_out",   "layer",
+                                        "audience",    "coverage"};
     return names[why];
 }

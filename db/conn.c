@@ -114,8 +114,8 @@ lift_db_state lift_db_check(const char *conninfo, lift_err *err)
 
 const char *lift_db_state_name(lift_db_state st)
 {
-    static const char *const names[] = {"reachable",         "bad URL",
-                                        "unreachable",       "authentication failed",
+    static const char *const names[] = {"reachable",        "bad URL",
+                                        "unreachable",      "authentication failed",
                                         "no such database", "refused"};
     return names[st];
 }

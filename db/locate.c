@@ -130,9 +130,8 @@ int lift_conninfo_as(const char *conninfo, const char *role, char *out, size_t o
         append_escaped(out, outlen, dbname);
     char sep = '?';
     for (PQconninfoOption *o = opts; o->keyword; o++) {
-        if (!o->val || !*o->val || !strcmp(o->keyword, "user") ||
-            !strcmp(o->keyword, "password") || !strcmp(o->keyword, "dbname") ||
-            (host_in_front && !strcmp(o->keyword, "host")) ||
+        if (!o->val || !*o->val || !strcmp(o->keyword, "user") || !strcmp(o->keyword, "password") ||
+            !strcmp(o->keyword, "dbname") || (host_in_front && !strcmp(o->keyword, "host")) ||
             (host_in_front && !strcmp(o->keyword, "port") && !strchr(o->val, ',')))
             continue;
         char kv[4] = {sep, '\0'};

@@ -122,9 +122,8 @@ int lift_migrate_status(lift_db *db, int *known, int *pending, lift_err *err)
     }
     *known = (int)n;
     lift_db_array(&list, versions, n);
-    PGresult *exists =
-        lift_db_exec(db, "SELECT to_regclass('lift.schema_migrations') IS NOT NULL AS yes", 0,
-                     NULL, NULL, err);
+    PGresult *exists = lift_db_exec(
+        db, "SELECT to_regclass('lift.schema_migrations') IS NOT NULL AS yes", 0, NULL, NULL, err);
     if (!exists) {
         lift_buf_fini(&list);
         return LIFT_EDB;

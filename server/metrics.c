@@ -3,9 +3,9 @@
 
 #include <string.h>
 
-static const char *const routes[] = {"/v1/assign", "/v1/events", "/v1/exposures", "/v1/experiments",
-                                     "/healthz",   "/readyz",    "/metrics",      "/livez",
-                                     "/readyz/ingest", "other"};
+static const char *const routes[] = {
+    "/v1/assign", "/v1/events", "/v1/exposures", "/v1/experiments", "/healthz",
+    "/readyz",    "/metrics",   "/livez",        "/readyz/ingest",  "other"};
 static const int statuses[LIFT_STATUS_SLOTS] = {200, 202, 400, 401, 404, 405, 408,
                                                 413, 415, 429, 500, 503, 0};
 /* Seconds: 100 us to 1 s, where an assignment answer should sit far left. */

@@ -27,8 +27,7 @@ typedef struct key {
 static const key keys[] = {
     {"listen", STR(listen), "127.0.0.1:8080", 0, 0, false, "address to serve HTTP on", NULL},
     {"db", STR(db), "", 0, 0, false,
-     "liftd's PostgreSQL URL (default: LIFT_DATABASE_URL's database, else the private "
-     "cluster, as role lift_writer)",
+     "liftd's PostgreSQL URL (default: LIFT_DATABASE_URL's database as lift_writer)",
      "LIFTD_DATABASE_URL"},
     {"threads", NUM(threads), "0", 0, 256, false, "HTTP worker threads (0: one per CPU)", NULL},
     {"api-keys", STR(api_keys), "", 0, 0, true,
@@ -42,7 +41,7 @@ static const key keys[] = {
     {"queue-rows", NUM(queue_rows), "500000", 1000, 100000000, false,
      "rows queued for the database before exposures spill to the spool", NULL},
     {"spool-dir", STR(spool_dir), "", 0, 0, false,
-     "where exposures wait while the database is away (default $LIFT_HOME/spool)", NULL},
+     "folder of the spool, config cache and lock (default $LIFT_HOME/spool)", NULL},
     {"max-body", NUM(max_body), "1048576", 1024, 1 << 30, false, "largest request body, bytes",
      NULL},
     {"max-batch", NUM(max_batch), "1000", 1, 100000, false, "most items in one POST", NULL},

@@ -29,7 +29,7 @@ struct lift_reloader {
     lift_db *db;
     atomic_bool connected;
     char last_error[LIFT_ERR_MSG_LEN]; /* logged once until it changes or a connect works */
-    long long version; /* of the snapshot being served; -1 before the first */
+    long long version;                 /* of the snapshot being served; -1 before the first */
 };
 
 /* Writes text to the cache atomically (tmp file + rename). */

@@ -17,7 +17,7 @@
 struct lift_spool {
     pthread_mutex_t lock;
     int fd;
-    int lock_fd; /* dir/liftd.lock, flock()ed for the process's life */
+    int lock_fd;     /* dir/liftd.lock, flock()ed for the process's life */
     size_t size;     /* bytes in the file */
     size_t replayed; /* bytes already committed from its start */
     bool ok;

@@ -179,7 +179,8 @@ Test(e2e, apply_refuses_a_bad_file_whole_naming_the_row)
     snprintf(cmd, sizeof cmd, "apply %s", path);
     int status = cli_run(conninfo, NULL, cmd, 1, out, sizeof out);
     cr_assert_eq(status, 2, "exit %d: %s", status, out);
-    cr_assert(strstr(out, "promo") && strstr(out, "nothing of this file was applied"), "%s", out);
+    cr_assert(strstr(out, "promo") && strstr(out, "nothing was applied"), "%s", out);
+    cr_assert(strstr(out, "bad-") && strstr(out, ".sql:5: "), "no file:line: %s", out);
     cr_assert_str_eq(pgtest_value(db, "SELECT count(*) FROM lift.experiments WHERE key = 'promo'"),
                      "0");
     /* The connection is usable afterwards: a good file goes in. */

@@ -279,6 +279,7 @@ Test(faults, spool_disk_full_is_reported_and_serving_goes_on)
     /* Still serving, and alive. */
     cr_assert_eq(liftd_get(&d, "/v1/assign?unit=after-full", &r), 200);
     cr_assert_eq(kill(d.pid, 0), 0);
-    cr_log_info("spool full after %d assignments: logged, counted, /readyz/ingest 503, still serving", i);
+    cr_log_info(
+        "spool full after %d assignments: logged, counted, /readyz/ingest 503, still serving", i);
     cr_assert_eq(liftd_stop(&d, SIGTERM), 0);
 }

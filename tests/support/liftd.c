@@ -69,7 +69,7 @@ void liftd_start(liftd_proc *p, const char *conninfo, const char *const *args,
     char writer[1200];
     pgtest_conninfo_as(conninfo, "lift_writer", writer, sizeof writer);
     const char *argv[32] = {"liftd", "--listen", "127.0.0.1:0", "--db", writer};
-    int n = 5;
+    int n = p->no_db_flag ? 3 : 5;
     for (const char *const *a = args; a && *a && n < 30; a++)
         argv[n++] = *a;
     argv[n] = NULL;
@@ -90,13 +90,18 @@ void liftd_start(liftd_proc *p, const char *conninfo, const char *const *args,
             char name[128];
             const char *eq = strchr(*e, '=');
             snprintf(name, sizeof name, "%.*s", (int)(eq - *e), *e);
-            setenv(name, eq + 1, 1);
+            if (eq[1])
+                setenv(name, eq + 1, 1);
+            else
+                unsetenv(name);
         }
+        if (p->cwd && chdir(p->cwd) != 0)
+            _exit(126);
         union {
             const char **in;
             char *const *out;
         } av = {argv};
-        execv(pgtest_bin("liftd"), av.out);
+        execv(p->bin ? p->bin : pgtest_bin("liftd"), av.out);
         _exit(127);
     }
     for (int waited = 0; waited < 15000; waited += 20) {
@@ -105,11 +110,18 @@ void liftd_start(liftd_proc *p, const char *conninfo, const char *const *args,
         int st;
         if (waitpid(p->pid, &st, WNOHANG) == p->pid) {
             p->pid = 0;
+            if (p->expect_exit) {
+                cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == p->expect_exit,
+                          "liftd exited with %d, not %d; log %s", WEXITSTATUS(st), p->expect_exit,
+                          p->log);
+                return;
+            }
             cr_assert_fail("liftd exited at start; log %s", p->log);
         }
         sleep_ms(20);
     }
     cr_assert_gt(p->port, 0, "liftd did not start in 15 s; log %s", p->log);
+    cr_assert(!p->expect_exit, "liftd started, but should have exited with %d", p->expect_exit);
     lift_err err;
     p->http = lift_httpc_open("127.0.0.1", p->port, 15000, &err);
     cr_assert(p->http, "%s", err.msg);

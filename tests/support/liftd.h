@@ -3,6 +3,7 @@
 #ifndef LIFT_TEST_LIFTD_H
 #define LIFT_TEST_LIFTD_H
 
+#include <stdbool.h>
 #include <sys/types.h>
 
 #include "lift/httpc.h"
@@ -16,13 +17,19 @@ typedef struct liftd_proc {
     char home[512];      /* LIFT_HOME: spool and config cache */
     char log[600];
     long fsize_limit; /* when set: RLIMIT_FSIZE of the process, in bytes (a "full disk") */
+    const char *bin;  /* when set: this liftd (an installed one) instead of build/liftd */
+    const char *cwd;  /* when set: the folder it runs in */
+    int expect_exit;  /* when set: it must exit at start with this status (no start line) */
+    bool no_db_flag;  /* when set: no --db; liftd finds its database itself (env) */
     lift_httpc *http;
 } liftd_proc;
 
-/* Starts build/liftd --listen 127.0.0.1:0 --db <conninfo as lift_writer> plus args
+/* Starts build/liftd (or p->bin, in p->cwd) --listen 127.0.0.1:0 --db <conninfo as
+ * lift_writer> plus args
  * (NULL-terminated, may be NULL), with LIFT_API_KEYS=TEST_KEY and env entries
- * ("NAME=value", NULL-terminated, may be NULL). Waits for its start line. A fresh home
- * folder unless p->home is already set (to keep a spool across restarts). */
+ * ("NAME=value", NULL-terminated, may be NULL; "NAME=" with nothing after unsets NAME).
+ * Waits for its start line, or with p->expect_exit for it to exit so (then p->pid is 0). A
+ * fresh home folder unless p->home is already set (to keep a spool across restarts). */
 void liftd_start(liftd_proc *p, const char *conninfo, const char *const *args,
                  const char *const *env);
 

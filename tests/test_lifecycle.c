@@ -342,3 +342,55 @@ Test(lifecycle, explain_agrees_with_assign)
     }
     cr_assert_gt(checked, 150);
 }
+
+/* sql/examples: the definitions apply (twice: no change), then changes/ (a ramp, a stop, a
+ * re-seed starting phase 2); the email campaign takes its exposures from the email system
+ * through POST /v1/exposures, and the storefront's /v1/assign never serves it. */
+Test(lifecycle, the_examples_and_their_changes)
+{
+    cr_assert_eq(run("apply sql/examples/*.sql"), 0, "%s", out);
+    cr_assert_eq(run("apply sql/examples/*.sql"), 0, "%s", out);
+    cr_assert(strstr(out, "0 to create, 0 to update, 0 to delete") && strstr(out, "(unchanged)"),
+              "%s", out);
+    cr_assert_eq(run("apply --plan sql/examples/changes/*.sql"), 0, "%s", out);
+    cr_assert(strstr(out, "new phase: homepage_recs: phase 1 -> 2"), "%s", out);
+    cr_assert_eq(run("apply sql/examples/changes/*.sql"), 0, "%s", out);
+    cr_assert_str_eq(
+        pgtest_value(db, "SELECT string_agg(key || ':' || status || ':' || coverage "
+                         "|| ':' || phase, ' ' ORDER BY key) FROM lift.experiments "
+                         "WHERE key IN ('checkout_aa', 'homepage_recs', "
+                         "'mobile_banner')"),
+        "checkout_aa:stopped:1:1 homepage_recs:running:1:2 mobile_banner:running:0.5:1");
+
+    liftd_proc d = {0};
+    liftd_start(&d, conninfo, NULL, NULL);
+    lift_httpc_response r = {0};
+    lift_buf_init(&r.body);
+    /* The storefront does not get the email experiment; the email system does. */
+    cr_assert_eq(liftd_get(&d, "/v1/assign?unit=shopper-7&expose=0", &r), 200);
+    cr_assert(!strstr(r.body.data, "winback_email"), "%s", r.body.data);
+    cr_assert_eq(liftd_get(&d,
+                           "/v1/assign?unit=shopper-7&experiment=winback_email&attr.channel=email"
+                           "&expose=0",
+                           &r),
+                 200);
+    json_t *j = json_loads(r.body.data, 0, NULL);
+    const char *variant = json_string_value(
+        json_object_get(json_array_get(json_object_get(j, "assignments"), 0), "variant"));
+    cr_assert(variant, "%s", r.body.data);
+    char body[1024];
+    snprintf(body, sizeof body,
+             "{\"exposures\":[{\"event_id\":\"email-1-shopper-7\",\"unit\":\"shopper-7\","
+             "\"experiment\":\"winback_email\",\"variant\":\"%s\","
+             "\"ts\":\"2026-11-01T09:00:00Z\",\"attrs\":{\"channel\":\"email\"}}]}",
+             variant);
+    json_decref(j);
+    cr_assert_eq(liftd_post(&d, "/v1/exposures", body, &r), 202, "%s", r.body.data);
+    cr_assert_eq(liftd_post(&d, "/v1/exposures", body, &r), 202, "%s", r.body.data);
+    cr_assert(strstr(r.body.data, "\"duplicates\":1"), "%s", r.body.data);
+    cr_assert_str_eq(pgtest_value(db, "SELECT count(*) FROM lift.exposures WHERE experiment = "
+                                      "'winback_email' AND unit = 'shopper-7'"),
+                     "1");
+    lift_buf_fini(&r.body);
+    liftd_stop(&d, SIGTERM);
+}

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "cluster.h"
@@ -167,13 +168,23 @@ lift_db *cli_connect(void)
         fprintf(stderr, "liftctl: %s\n", err.msg);
         return NULL;
     }
+    /* After make demo, the demo's database is not the default one: say so, rather than
+     * answer from another (empty) database without a word. */
+    const char *home = getenv("LIFT_HOME");
+    bool demo = !pg.external && (!home || !*home) && access(".lift/demo/env", R_OK) == 0;
     if (!pg.external && lift_pg_status(&pg) != LIFT_PG_RUNNING) {
         fprintf(stderr,
                 "liftctl: the database is not running: start it with `liftctl db start` "
-                "(cluster %s), or set LIFT_DATABASE_URL\n",
-                pg.datadir);
+                "(cluster %s), or set LIFT_DATABASE_URL%s\n",
+                pg.datadir,
+                demo ? "; the demo's database is in .lift/demo: run `. .lift/demo/env` first" : "");
         return NULL;
     }
+    if (demo)
+        fprintf(stderr,
+                "liftctl: note: using the database in %s, not the demo's (`. .lift/demo/env` "
+                "points liftctl at the demo)\n",
+                pg.datadir);
     lift_db *db = lift_db_open(pg.url, &err);
     if (!db)
         fprintf(stderr, "liftctl: %s\n", err.msg);

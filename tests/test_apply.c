@@ -140,12 +140,12 @@ Test(apply, plan_shows_creates_updates_deletes_and_new_phases_without_applying)
         "layer_end: 0.8 -> 0.6, phase: 1 -> 2, seed: \"homepage_recs\" -> \"homepage_recs-2\"",
         "  update    variant homepage_recs/control",
         "            weight: 0.5 -> 0.6",
-        "payload: {\"recs\": \"personalized\", \"model\": \"two-tower-v2\", \"slots\": 8} -> "
-        "{\"recs\": \"personalized\", \"model\": \"two-tower-v3\", \"slots\": 8}, weight: 0.5 -> "
-        "0.4",
+        ("payload: {\"recs\": \"personalized\", \"model\": \"two-tower-v2\", \"slots\": 8} -> "
+         "{\"recs\": \"personalized\", \"model\": \"two-tower-v3\", \"slots\": 8}, weight: "
+         "0.5 -> 0.4"),
         "  delete    override homepage_recs/qa-homepage",
-        "  new phase: homepage_recs: phase 1 -> 2 (seed \"homepage_recs\" -> \"homepage_recs-2\"): "
-        "every shopper is re-randomized",
+        ("  new phase: homepage_recs: phase 1 -> 2 (seed \"homepage_recs\" -> "
+         "\"homepage_recs-2\"): every shopper is re-randomized"),
         "plan: 0 to create, 3 to update, 1 to delete, 1 unchanged; 1 new phase"};
     for (size_t i = 0; i < sizeof want / sizeof *want; i++)
         cr_expect(strstr(out, want[i]), "'%s' not in:\n%s", want[i], out);

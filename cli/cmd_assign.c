@@ -17,8 +17,6 @@ static const char USAGE[] =
     "no entry for it. Config comes from the database unless --config names a JSON file;\n"
     "--at evaluates start/end times at another moment (RFC 3339).\n";
 
-#define MAX_ATTRS 64
-
 /* Prints one shopper's line; CLI_USAGE (with an error line) for a bad unit id. */
 static int assign_one(const lift_config *cfg, lift_request *req, lift_assignment *out, lift_buf *b)
 {
@@ -41,83 +39,52 @@ static int assign_one(const lift_config *cfg, lift_request *req, lift_assignment
 
 int cmd_assign(int argc, char **argv)
 {
-    static const struct option opts[] = {{"unit", required_argument, NULL, 'u'},
+    static const struct option opts[] = {CLI_SHOPPER_OPTIONS,
                                          {"units", required_argument, NULL, 'U'},
-                                         {"attr", required_argument, NULL, 'a'},
-                                         {"experiment", required_argument, NULL, 'e'},
-                                         {"config", required_argument, NULL, 'c'},
-                                         {"at", required_argument, NULL, 't'},
-                                         {"no-consent", no_argument, NULL, 'n'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
-    const char *unit = NULL, *units = NULL, *experiment = NULL, *config = NULL;
-    lift_attr attrs[MAX_ATTRS];
-    lift_request req = {.now = lift_time_now(), .consent = true, .only = -1};
-    int c;
+    const char *units = NULL;
+    cli_shopper sh;
+    cli_shopper_init(&sh);
+    lift_request *req = &sh.req;
+    int c, rc;
     while ((c = cli_getopt(argc, argv, opts, "assign")) != -1) {
-        switch (c) {
-        case 'u':
-            unit = optarg;
-            break;
-        case 'U':
+        if ((rc = cli_shopper_option(&sh, c, optarg, "assign")) >= 0) {
+            if (rc != CLI_OK)
+                return rc;
+        } else if (c == 'U') {
             units = optarg;
-            break;
-        case 'e':
-            experiment = optarg;
-            break;
-        case 'c':
-            config = optarg;
-            break;
-        case 'n':
-            req.consent = false;
-            break;
-        case 't':
-            if (!cli_parse_time(optarg, &req.now))
-                return cli_fail(CLI_USAGE, "assign", "--at: '%s' is not an RFC 3339 time or a date",
-                                optarg);
-            break;
-        case 'a':
-            if (!cli_attr_add(optarg, attrs, &req.nattrs, MAX_ATTRS))
-                return cli_fail(CLI_USAGE, "assign", "--attr takes NAME=VALUE (up to %d)",
-                                MAX_ATTRS);
-            break;
-        case 'h':
+        } else if (c == 'h') {
             fputs(USAGE, stdout);
             return CLI_OK;
-        default:
+        } else {
             return CLI_USAGE;
         }
     }
     if (cli_extra_args(argc, argv, "assign") != CLI_OK)
         return CLI_USAGE;
-    if (!unit == !units || (units && strcmp(units, "-") != 0)) {
+    if (!sh.unit == !units || (units && strcmp(units, "-") != 0)) {
         fputs(USAGE, stderr);
         return CLI_USAGE;
     }
-    req.attrs = attrs;
-    lift_config *cfg = cli_load_config(config, "assign");
+    lift_config *cfg = cli_shopper_config(&sh, "assign", &rc);
     if (!cfg)
-        return config ? CLI_USAGE : CLI_FAIL;
-    int rc = CLI_OK;
-    if (experiment && (req.only = lift_config_find(cfg, experiment, strlen(experiment))) < 0)
-        rc = cli_fail(CLI_USAGE, "assign", "unknown experiment '%s'", experiment);
+        return rc;
     lift_assignment *out = lift_xmalloc((cfg->nexperiments + 1) * sizeof *out);
     lift_buf b;
     lift_buf_init(&b);
-    if (rc == CLI_OK && unit) {
-        req.unit = unit;
-        req.unit_len = strlen(unit);
-        rc = assign_one(cfg, &req, out, &b);
-    } else if (rc == CLI_OK) {
+    if (sh.unit) {
+        rc = assign_one(cfg, req, out, &b);
+    } else {
         char *line = NULL;
         size_t cap = 0;
         ssize_t len;
         while ((len = getline(&line, &cap, stdin)) > 0) {
             while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
                 line[--len] = '\0';
-            req.unit = line;
-            req.unit_len = (size_t)len;
-            if (assign_one(cfg, &req, out, &b) != CLI_OK)
+            req->unit = line;
+            req->unit_len = (size_t)len;
+            if (assign_one(cfg, req, out, &b) != CLI_OK)
                 rc = CLI_USAGE;
         }
         free(line);

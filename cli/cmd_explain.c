@@ -22,8 +22,6 @@ static const char USAGE[] =
     "liftctl assign and liftd (the shopper gets exactly the experiments marked \"in\").\n"
     "--json prints one object per experiment.\n";
 
-#define MAX_ATTRS 64
-
 static const char *status_name(lift_status s)
 {
     return s == LIFT_STATUS_RUNNING ? "running" : s == LIFT_STATUS_DRAFT ? "draft" : "stopped";
@@ -175,95 +173,61 @@ static void json_line(lift_buf *b, const lift_config *cfg, const lift_experiment
 
 int cmd_explain(int argc, char **argv)
 {
-    static const struct option opts[] = {{"unit", required_argument, NULL, 'u'},
-                                         {"attr", required_argument, NULL, 'a'},
-                                         {"experiment", required_argument, NULL, 'e'},
-                                         {"config", required_argument, NULL, 'c'},
-                                         {"at", required_argument, NULL, 't'},
-                                         {"no-consent", no_argument, NULL, 'n'},
+    static const struct option opts[] = {CLI_SHOPPER_OPTIONS,
                                          {"json", no_argument, NULL, 'j'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
-    const char *unit = NULL, *experiment = NULL, *config = NULL;
     bool json = false;
-    lift_attr attrs[MAX_ATTRS];
-    lift_request req = {.now = lift_time_now(), .consent = true, .only = -1, .attrs = attrs};
-    int c;
+    cli_shopper sh;
+    cli_shopper_init(&sh);
+    const lift_request *req = &sh.req;
+    int c, rc;
     while ((c = cli_getopt(argc, argv, opts, "explain")) != -1) {
-        switch (c) {
-        case 'u':
-            unit = optarg;
-            break;
-        case 'a':
-            if (!cli_attr_add(optarg, attrs, &req.nattrs, MAX_ATTRS))
-                return cli_fail(CLI_USAGE, "explain", "--attr takes NAME=VALUE (up to %d)",
-                                MAX_ATTRS);
-            break;
-        case 'e':
-            experiment = optarg;
-            break;
-        case 'c':
-            config = optarg;
-            break;
-        case 't':
-            if (!cli_parse_time(optarg, &req.now))
-                return cli_fail(CLI_USAGE, "explain",
-                                "--at: '%s' is not an RFC 3339 time or a date", optarg);
-            break;
-        case 'n':
-            req.consent = false;
-            break;
-        case 'j':
+        if ((rc = cli_shopper_option(&sh, c, optarg, "explain")) >= 0) {
+            if (rc != CLI_OK)
+                return rc;
+        } else if (c == 'j') {
             json = true;
-            break;
-        case 'h':
+        } else if (c == 'h') {
             fputs(USAGE, stdout);
             return CLI_OK;
-        default:
+        } else {
             return CLI_USAGE;
         }
     }
     if (cli_extra_args(argc, argv, "explain") != CLI_OK)
         return CLI_USAGE;
-    if (!unit) {
+    if (!sh.unit) {
         fputs(USAGE, stderr);
         return CLI_USAGE;
     }
-    req.unit = unit;
-    req.unit_len = strlen(unit);
-    lift_config *cfg = cli_load_config(config, "explain");
+    lift_config *cfg = cli_shopper_config(&sh, "explain", &rc);
     if (!cfg)
-        return config ? CLI_USAGE : CLI_FAIL;
-    int only = experiment ? lift_config_find(cfg, experiment, strlen(experiment)) : -1;
-    if (experiment && only < 0) {
-        lift_config_free(cfg);
-        return cli_fail(CLI_USAGE, "explain", "unknown experiment '%s'", experiment);
-    }
+        return rc;
     lift_explanation *x = lift_xcalloc(cfg->nexperiments + 1, sizeof *x);
     lift_err err;
-    int rc = CLI_OK;
-    if (lift_assign_explain(cfg, &req, x, &err) != LIFT_OK) {
+    if (lift_assign_explain(cfg, req, x, &err) != LIFT_OK) {
         rc = cli_fail(CLI_USAGE, "explain", "%s", err.msg);
     } else {
         if (!json) {
             char at[LIFT_TIME_LEN];
-            lift_time_format(req.now, at);
-            printf("%s at %s, consent %s, %zu attribute%s, config version %lld:\n", unit, at,
-                   req.consent ? "yes" : "no", req.nattrs, req.nattrs == 1 ? "" : "s",
+            lift_time_format(req->now, at);
+            printf("%s at %s, consent %s, %zu attribute%s, config version %lld:\n", sh.unit, at,
+                   req->consent ? "yes" : "no", req->nattrs, req->nattrs == 1 ? "" : "s",
                    (long long)cfg->version);
         }
         lift_buf b;
         lift_buf_init(&b);
         for (size_t i = 0; i < cfg->nexperiments; i++) {
-            if (only >= 0 && (int)i != only)
+            if (req->only >= 0 && (int)i != req->only)
                 continue;
             const lift_experiment *e = &cfg->experiments[i];
             lift_buf_reset(&b);
             if (json) {
-                json_line(&b, cfg, e, &x[i], &req);
+                json_line(&b, cfg, e, &x[i], req);
                 puts(b.data);
             } else {
-                describe(&b, cfg, e, &x[i], &req);
+                describe(&b, cfg, e, &x[i], req);
                 printf("  %-20s %s\n", e->key, b.data);
             }
         }

@@ -35,10 +35,7 @@ static void start(const char *const *args)
     setrlimit(RLIMIT_NOFILE, &rl);
     cr_assert_geq(rl.rlim_cur, 2 * ABUSERS + 100, "RLIMIT_NOFILE %lu is too low",
                   (unsigned long)rl.rlim_cur);
-    db = pgtest_db(conninfo, sizeof conninfo);
-    pgtest_ok(db, PGTEST_RECS);
-    memset(&d, 0, sizeof d);
-    liftd_start(&d, conninfo, args, NULL);
+    liftd_fixture_up(&d, &db, conninfo, sizeof conninfo, args);
 }
 
 static void teardown(void)
@@ -46,9 +43,7 @@ static void teardown(void)
     for (int i = 0; i < nfds; i++)
         close(fds[i]);
     nfds = 0;
-    if (d.pid > 0)
-        liftd_stop(&d, SIGTERM);
-    lift_db_close(db);
+    liftd_fixture_down(&d, db);
 }
 
 TestSuite(connections, .fini = teardown, .timeout = 120);

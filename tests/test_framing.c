@@ -22,17 +22,12 @@ static liftd_proc d;
 
 static void setup(void)
 {
-    db = pgtest_db(conninfo, sizeof conninfo);
-    pgtest_ok(db, PGTEST_RECS);
-    memset(&d, 0, sizeof d);
-    liftd_start(&d, conninfo, NULL, NULL);
+    liftd_fixture_up(&d, &db, conninfo, sizeof conninfo, NULL);
 }
 
 static void teardown(void)
 {
-    if (d.pid > 0)
-        liftd_stop(&d, SIGTERM);
-    lift_db_close(db);
+    liftd_fixture_down(&d, db);
 }
 
 TestSuite(framing, .init = setup, .fini = teardown, .timeout = 120);

@@ -27,31 +27,10 @@ BEGIN
     RETURN NULL;
 END $$;
 
-DO $$
-DECLARE
-    t text;
-BEGIN
-    FOREACH t IN ARRAY ARRAY['metrics', 'layers', 'audiences', 'audience_conditions',
-                             'experiments', 'variants', 'overrides'] LOOP
-        EXECUTE format('DROP TRIGGER %I ON lift.%I', t || '_changed', t);
-        -- A trigger with a transition table takes one event; TRUNCATE has no rows to show.
-        EXECUTE format('CREATE TRIGGER %I AFTER INSERT ON lift.%I REFERENCING NEW TABLE AS changed '
-                       'FOR EACH STATEMENT EXECUTE FUNCTION lift.config_rows_changed()',
-                       t || '_inserted', t);
-        EXECUTE format('CREATE TRIGGER %I AFTER UPDATE ON lift.%I REFERENCING NEW TABLE AS changed '
-                       'FOR EACH STATEMENT EXECUTE FUNCTION lift.config_rows_changed()',
-                       t || '_updated', t);
-        EXECUTE format('CREATE TRIGGER %I AFTER DELETE ON lift.%I REFERENCING OLD TABLE AS changed '
-                       'FOR EACH STATEMENT EXECUTE FUNCTION lift.config_rows_changed()',
-                       t || '_deleted', t);
-        EXECUTE format('CREATE TRIGGER %I AFTER TRUNCATE ON lift.%I '
-                       'FOR EACH STATEMENT EXECUTE FUNCTION lift.config_changed()',
-                       t || '_truncated', t);
-    END LOOP;
-END $$;
 
--- An UPDATE that leaves a row as it was is skipped. These triggers are named to fire last
--- of the BEFORE triggers (alphabetical order), after validation has normalized the row.
+-- An UPDATE that leaves a row as it was is skipped (the triggers are created below). They
+-- are named to fire last of the BEFORE triggers (alphabetical order), after validation has
+-- normalized the row; experiments compare without updated_at, which validation sets.
 CREATE FUNCTION lift.experiments_unchanged() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
@@ -60,19 +39,7 @@ BEGIN
     END IF;
     RETURN NEW;
 END $$;
-CREATE TRIGGER zz_unchanged BEFORE UPDATE ON lift.experiments
-    FOR EACH ROW EXECUTE FUNCTION lift.experiments_unchanged();
 
-DO $$
-DECLARE
-    t text;
-BEGIN
-    FOREACH t IN ARRAY ARRAY['metrics', 'layers', 'audiences', 'audience_conditions',
-                             'variants', 'overrides'] LOOP
-        EXECUTE format('CREATE TRIGGER zz_unchanged BEFORE UPDATE ON lift.%I '
-                       'FOR EACH ROW EXECUTE FUNCTION suppress_redundant_updates_trigger()', t);
-    END LOOP;
-END $$;
 
 -- 2. ------------------------------------------------------------------------------------
 
@@ -183,16 +150,6 @@ BEGIN
     RETURN NEW;
 END $$;
 
-DO $$
-DECLARE
-    t text;
-BEGIN
-    FOREACH t IN ARRAY ARRAY['metrics', 'layers', 'audiences', 'audience_conditions',
-                             'experiments', 'variants', 'overrides'] LOOP
-        EXECUTE format('CREATE TRIGGER a_declare BEFORE INSERT ON lift.%I '
-                       'FOR EACH ROW EXECUTE FUNCTION lift.declare_row()', t);
-    END LOOP;
-END $$;
 
 -- The end of a declarative file: what each declared experiment or audience no longer
 -- lists goes. Top-level rows the file does not mention are left alone (other files own
@@ -217,6 +174,36 @@ BEGIN
                       WHERE x.kind = 'condition'
                         AND x.key = c.audience || '/' || c.attribute || ' ' || c.op || ' ' ||
                                     c.value::text);
+END $$;
+
+-- The triggers of 1. and 2., on every config table.
+DO $$
+DECLARE
+    t text;
+BEGIN
+    FOREACH t IN ARRAY ARRAY['metrics', 'layers', 'audiences', 'audience_conditions',
+                             'experiments', 'variants', 'overrides'] LOOP
+        EXECUTE format('DROP TRIGGER %I ON lift.%I', t || '_changed', t);
+        -- A trigger with a transition table takes one event; TRUNCATE has no rows to show.
+        EXECUTE format('CREATE TRIGGER %I AFTER INSERT ON lift.%I REFERENCING NEW TABLE AS changed '
+                       'FOR EACH STATEMENT EXECUTE FUNCTION lift.config_rows_changed()',
+                       t || '_inserted', t);
+        EXECUTE format('CREATE TRIGGER %I AFTER UPDATE ON lift.%I REFERENCING NEW TABLE AS changed '
+                       'FOR EACH STATEMENT EXECUTE FUNCTION lift.config_rows_changed()',
+                       t || '_updated', t);
+        EXECUTE format('CREATE TRIGGER %I AFTER DELETE ON lift.%I REFERENCING OLD TABLE AS changed '
+                       'FOR EACH STATEMENT EXECUTE FUNCTION lift.config_rows_changed()',
+                       t || '_deleted', t);
+        EXECUTE format('CREATE TRIGGER %I AFTER TRUNCATE ON lift.%I '
+                       'FOR EACH STATEMENT EXECUTE FUNCTION lift.config_changed()',
+                       t || '_truncated', t);
+        EXECUTE format('CREATE TRIGGER zz_unchanged BEFORE UPDATE ON lift.%I '
+                       'FOR EACH ROW EXECUTE FUNCTION %s', t,
+                       CASE t WHEN 'experiments' THEN 'lift.experiments_unchanged()'
+                              ELSE 'suppress_redundant_updates_trigger()' END);
+        EXECUTE format('CREATE TRIGGER a_declare BEFORE INSERT ON lift.%I '
+                       'FOR EACH ROW EXECUTE FUNCTION lift.declare_row()', t);
+    END LOOP;
 END $$;
 
 -- 3. ------------------------------------------------------------------------------------

@@ -172,3 +172,19 @@ int liftd_post(liftd_proc *p, const char *path, const char *body, lift_httpc_res
                                     "Authorization: Bearer " TEST_KEY, NULL};
     return liftd_post_with(p, path, h, body, strlen(body), r);
 }
+
+void liftd_fixture_up(liftd_proc *p, lift_db **db, char *conninfo, size_t len,
+                      const char *const *args)
+{
+    *db = pgtest_db(conninfo, len);
+    pgtest_ok(*db, PGTEST_RECS);
+    memset(p, 0, sizeof *p);
+    liftd_start(p, conninfo, args, NULL);
+}
+
+void liftd_fixture_down(liftd_proc *p, lift_db *db)
+{
+    if (p->pid > 0)
+        liftd_stop(p, SIGTERM);
+    lift_db_close(db);
+}

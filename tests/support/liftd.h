@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "lift/db.h"
 #include "lift/httpc.h"
 
 #define TEST_KEY "test-key-1"
@@ -45,6 +46,13 @@ int liftd_post(liftd_proc *p, const char *path, const char *body, lift_httpc_res
 /* POST with explicit headers (NULL-terminated "Name: value"). */
 int liftd_post_with(liftd_proc *p, const char *path, const char *const *headers, const char *body,
                     size_t len, lift_httpc_response *r);
+
+/* The usual fixture: a fresh test database holding PGTEST_RECS (its connection in *db, its
+ * conninfo in conninfo) and a liftd on it, started with args (may be NULL). Down stops
+ * liftd if it runs and closes db. */
+void liftd_fixture_up(liftd_proc *p, lift_db **db, char *conninfo, size_t len,
+                      const char *const *args);
+void liftd_fixture_down(liftd_proc *p, lift_db *db);
 
 /* Whether the log contains text (for log-line assertions). */
 int liftd_log_has(const liftd_proc *p, const char *text);

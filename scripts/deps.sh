@@ -10,7 +10,7 @@ build="gcc make pkg-config libpq-dev libmicrohttpd-dev libgsl-dev libjansson-dev
 libcriterion-dev libssl-dev postgresql"
 case "${1:-build}" in
 build) want="$build" ;;
-test) want="$build clang libclang-rt-14-dev chromium fonts-dejavu-core" ;;
+test) want="$build clang libclang-rt-14-dev chromium fonts-dejavu-core systemd groff-base man-db" ;;
 bench) want="$build wrk" ;;
 fuzz) want="$build clang libclang-rt-14-dev" ;;
 *)

@@ -285,6 +285,9 @@ static int roles(const lift_pg *pg, int argc, char **argv)
             printf("pgpass file for liftd: %s (set PGPASSFILE=%s)\n", pgpass, pgpass);
         lift_buf_fini(&b);
     }
+    if (rc == CLI_OK && !pg->external)
+        printf("(the private cluster trusts its own socket: the passwords take effect on a "
+               "server that checks them)\n");
     explicit_bzero(r[0].password, sizeof r[0].password);
     explicit_bzero(r[1].password, sizeof r[1].password);
     lift_db_close(db);

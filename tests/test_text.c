@@ -137,3 +137,25 @@ Test(text_utf8, validates_strictly)
     cr_assert_not(lift_utf8_valid("a\0b", 3), "NUL");
     cr_assert_not(lift_utf8_valid("\xe2\x82", 2), "truncated");
 }
+
+/* The one rule for shares on every command line: a fraction, or a percentage with '%'. */
+Test(text_share, fractions_and_percentages_are_one_rule)
+{
+    static const struct {
+        const char *s;
+        double want;
+    } ok[] = {{"0.05", 0.05}, {"5%", 0.05}, {"+12.5%", 0.125}, {"-3%", -0.03},  {"1", 1},
+              {"100%", 1},    {"0", 0},     {"1e-2", 0.01},    {"2.5e1%", 0.25}};
+    for (size_t i = 0; i < sizeof ok / sizeof *ok; i++) {
+        double v = -99;
+        cr_assert(lift_share_parse(ok[i].s, &v), "%s refused", ok[i].s);
+        cr_assert_float_eq(v, ok[i].want, 1e-15, "%s gave %g", ok[i].s, v);
+    }
+    static const char *const bad[] = {"",   "%",     "5%%", "abc",  "5 %",  " 5",
+                                      "5x", "1e999", "nan", "inf%", "0.5.5"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        double v = -99;
+        cr_assert(!lift_share_parse(bad[i], &v), "'%s' accepted as %g", bad[i], v);
+        cr_assert_eq(v, -99, "'%s' wrote its output", bad[i]);
+    }
+}

@@ -94,6 +94,7 @@ build-tests: build-all $(TESTS)
 test:
 	@scripts/deps.sh test
 	@$(MAKE) --no-print-directory -j$(JOBS) build-tests
+	@scripts/node_deps.sh $(BUILD)
 	@tests/run.sh $(BUILD)
 
 # The fault tests at full length: more kills and restarts, more clients, longer loads.
@@ -107,6 +108,7 @@ sanitize:
 	@$(MAKE) --no-print-directory BUILD=build-asan CC=clang CFLAGS="-O1 -g" \
 	  SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
 	  -j$(JOBS) build-tests
+	@scripts/node_deps.sh build-asan
 	@LIFT_SANITIZE=1 tests/run.sh build-asan
 
 FUZZ_SECONDS ?= 60

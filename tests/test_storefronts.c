@@ -127,6 +127,16 @@ Test(sdks, growthbook_sdk_gives_the_variants_of_assign_to_10000_shoppers)
     cr_assert_eq(node("growthbook_parity.js 10000", NULL), 0);
 }
 
+Test(sdks, growthbook_conditions_agree_with_lift_on_edge_values)
+{
+    cr_assert_eq(node("conditions.js", NULL), 0);
+}
+
+Test(sdks, what_the_payload_cannot_express_differs_only_as_documented)
+{
+    cr_assert_eq(node("limits.js", NULL), 0);
+}
+
 Test(sdks, a_config_change_reaches_the_growthbook_sdk_stream_within_a_second)
 {
     cr_assert_eq(node("sse_latency.js 5", NULL), 0);

@@ -97,8 +97,8 @@ Test(gb_condition, lift_reads_plain_decimal_numbers_only)
                               "\"value\":5}]}]}");
     const lift_cond *c = &cfg->experiments[0].conds[0];
     static const char *const yes[] = {"5", "5.0", "05", "+5", "5.", "1e3", "1E3", "6e+0", "50e-1"};
-    static const char *const no[] = {"4.99", " 5", "5 ", "0x10", "inf", "Infinity", "nan", "1e999",
-                                     "", "five", "5e", ".", "1,5", "٥"};
+    static const char *const no[] = {"4.99",  " 5", "5 ",   "0x10", "inf", "Infinity", "nan",
+                                     "1e999", "",   "five", "5e",   ".",   "1,5",      "٥"};
     for (size_t i = 0; i < sizeof yes / sizeof *yes; i++) {
         lift_attr a = {"n", 1, yes[i], strlen(yes[i])};
         cr_assert(lift_cond_eval(c, &a, 1), "'%s' should count as >= 5", yes[i]);
@@ -133,7 +133,8 @@ static const char HOLDOUT_CONFIG[] =
     "{\"key\":\"ho\",\"kind\":\"holdout\",\"seed\":\"s1\",\"variants\":[{\"key\":\"out\","
     "\"weight\":0.1,\"payload\":{\"p\":false}},{\"key\":\"in\",\"weight\":0.9,\"payload\":{\"p\":"
     "true}}],\"overrides\":[{\"unit\":\"qa\",\"variant\":\"out\"}]},"
-    "{\"key\":\"recs\",\"phase\":2,\"hash_version\":1,\"coverage\":0.5,\"layer\":{\"name\":\"home\","
+    "{\"key\":\"recs\",\"phase\":2,\"hash_version\":1,\"coverage\":0.5,\"layer\":{\"name\":"
+    "\"home\","
     "\"range\":[0.25,0.75]},\"variants\":[{\"key\":\"c\",\"weight\":0.3,\"payload\":{\"r\":0}},"
     "{\"key\":\"t\",\"weight\":0.7,\"payload\":{\"r\":1}}],\"overrides\":[{\"unit\":\"u2\","
     "\"variant\":\"t\"},{\"unit\":\"u1\",\"variant\":\"t\"}]},"
@@ -149,30 +150,38 @@ Test(gb_payload, experiment_rules_carry_the_bucketing_and_the_holdout_gates)
     lift_time_parse("2026-11-15T00:00:00Z", 20, &nov15);
     const char *text;
     json_t *p = payload(cfg, nov15, &until, &updated, &text);
-    cr_assert(strstr(
-                  text,
-        "\"recs\":{\"defaultValue\":{\"r\":0},\"rules\":["
-        "{\"id\":\"lift:holdout:ho\",\"parentConditions\":[{\"id\":\"$holdout:ho\",\"condition\":"
-        "{\"value\":\"out\"}}],\"force\":{\"r\":0}},"
-        "{\"id\":\"lift:override:t\",\"condition\":{\"id\":{\"$in\":[\"u1\",\"u2\"]}},\"force\":"
-        "{\"r\":1}},"
-        "{\"id\":\"lift:experiment\",\"key\":\"recs\",\"name\":\"recs\",\"phase\":\"2\",\"seed\":"
-        "\"recs\",\"hashAttribute\":\"id\",\"hashVersion\":1,\"coverage\":0.5,\"weights\":[0.3,"
-        "0.7],\"variations\":[{\"r\":0},{\"r\":1}],\"meta\":[{\"key\":\"c\"},{\"key\":\"t\"}],"
-        "\"namespace\":[\"home\",0.25,0.75]}]}"), "%s", text);
+    cr_assert(
+        strstr(
+            text,
+            "\"recs\":{\"defaultValue\":{\"r\":0},\"rules\":["
+            "{\"id\":\"lift:holdout:ho\",\"parentConditions\":[{\"id\":\"$holdout:ho\","
+            "\"condition\":"
+            "{\"value\":\"out\"}}],\"force\":{\"r\":0}},"
+            "{\"id\":\"lift:override:t\",\"condition\":{\"id\":{\"$in\":[\"u1\",\"u2\"]}},"
+            "\"force\":"
+            "{\"r\":1}},"
+            "{\"id\":\"lift:experiment\",\"key\":\"recs\",\"name\":\"recs\",\"phase\":\"2\","
+            "\"seed\":"
+            "\"recs\",\"hashAttribute\":\"id\",\"hashVersion\":1,\"coverage\":0.5,\"weights\":[0.3,"
+            "0.7],\"variations\":[{\"r\":0},{\"r\":1}],\"meta\":[{\"key\":\"c\"},{\"key\":\"t\"}],"
+            "\"namespace\":[\"home\",0.25,0.75]}]}"),
+        "%s", text);
     /* The holdout's twin, valued by variant keys, is what the gates read. */
-    cr_assert(strstr(text, "\"$holdout:ho\":{\"rules\":[{\"id\":\"lift:override:out\",\"condition\":{\"id\":"
-                           "{\"$in\":[\"qa\"]}},\"force\":\"out\"},{\"id\":\"lift:experiment\","
-                           "\"key\":\"ho\",\"name\":\"ho\",\"phase\":\"1\",\"seed\":\"s1\","
-                           "\"hashAttribute\":\"id\",\"hashVersion\":2,\"coverage\":1,\"weights\":"
-                           "[0.1,0.9],\"variations\":[\"out\",\"in\"],\"meta\":[{\"key\":\"out\"},"
-                           "{\"key\":\"in\"}]}]}"), "%s", text);
+    cr_assert(
+        strstr(text,
+               "\"$holdout:ho\":{\"rules\":[{\"id\":\"lift:override:out\",\"condition\":{\"id\":"
+               "{\"$in\":[\"qa\"]}},\"force\":\"out\"},{\"id\":\"lift:experiment\","
+               "\"key\":\"ho\",\"name\":\"ho\",\"phase\":\"1\",\"seed\":\"s1\","
+               "\"hashAttribute\":\"id\",\"hashVersion\":2,\"coverage\":1,\"weights\":"
+               "[0.1,0.9],\"variations\":[\"out\",\"in\"],\"meta\":[{\"key\":\"out\"},"
+               "{\"key\":\"in\"}]}]}"),
+        "%s", text);
     /* The holdout itself is not gated by itself. */
     json_t *ho = json_object_get(json_object_get(p, "features"), "ho");
     cr_assert_eq(json_array_size(json_object_get(ho, "rules")), 2);
     /* Not running, or not yet started: the control's payload and no rules. */
-    char *later = json_dumps(json_object_get(json_object_get(p, "features"), "later"),
-                             JSON_COMPACT);
+    char *later =
+        json_dumps(json_object_get(json_object_get(p, "features"), "later"), JSON_COMPACT);
     cr_assert_str_eq(later, "{\"defaultValue\":1}");
     free(later);
     char *off = json_dumps(json_object_get(json_object_get(p, "features"), "off"), JSON_COMPACT);

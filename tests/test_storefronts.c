@@ -99,8 +99,9 @@ static int node_in(const char *dir, const char *script, const char *extra)
     const char *build = getenv("LIFT_TEST_BUILD");
     char modules[PATH_MAX], rel[PATH_MAX], cmd[8192];
     snprintf(rel, sizeof rel, "%s/node/node_modules", build && *build ? build : "build");
-    cr_assert(realpath(rel, modules), "%s is missing: `make test` installs the npm packages "
-                                      "(scripts/node_deps.sh)",
+    cr_assert(realpath(rel, modules),
+              "%s is missing: `make test` installs the npm packages "
+              "(scripts/node_deps.sh)",
               rel);
     snprintf(cmd, sizeof cmd,
              "cd %s && NODE_PATH='%s' LIFT_URL=http://127.0.0.1:%d LIFT_CLIENT_KEY=%s "

@@ -187,3 +187,14 @@ int liftd_post(liftd_proc *p, const char *path, const char *body, lift_httpc_res
                                     "Authorization: Bearer " TEST_KEY, NULL};
     return liftd_post_with(p, path, h, body, strlen(body), r);
 }
+
+int liftd_request(liftd_proc *p, const char *method, const char *target, const char *const *headers,
+                  const char *body, lift_httpc_response *r)
+{
+    lift_err err;
+    cr_assert_eq(lift_httpc_request(p->http, method, target, headers, body, body ? strlen(body) : 0,
+                                    r, &err),
+                 LIFT_OK, "%s %s: %s", method, target, err.msg);
+    record(method, target, r);
+    return r->status;
+}

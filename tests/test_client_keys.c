@@ -105,8 +105,9 @@ Test(client_keys, liftctl_makes_lists_and_revokes_them)
               "%s", list);
     /* Only the digest is stored, never the key. */
     char sql[256];
-    snprintf(sql, sizeof sql, "SELECT count(*) FROM lift.client_keys WHERE digest LIKE 'sha256:%%' "
-                              "AND position('%s' IN digest) = 0",
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM lift.client_keys WHERE digest LIKE 'sha256:%%' "
+             "AND position('%s' IN digest) = 0",
              key + 3);
     cr_assert_str_eq(pgtest_value(db, sql), "1");
     char cmd[64];
@@ -161,8 +162,8 @@ Test(client_keys, cors_only_for_the_keys_origins)
                                 "Access-Control-Request-Headers: authorization,content-type", NULL};
     cr_assert_eq(liftd_request(&d, "OPTIONS", "/v1/events", post, NULL, &r), 204);
     cr_assert(strstr(header("Access-Control-Allow-Headers"), "Authorization"));
-    const char *const evil[] = {"Origin: https://evil.example", "Access-Control-Request-Method: GET",
-                                NULL};
+    const char *const evil[] = {"Origin: https://evil.example",
+                                "Access-Control-Request-Method: GET", NULL};
     cr_assert_eq(liftd_request(&d, "OPTIONS", target, evil, NULL, &r), 403);
     cr_assert_str_eq(header("Access-Control-Allow-Origin"), "");
     cr_assert(strstr(r.body.data, "origin_not_allowed"));
@@ -303,7 +304,8 @@ Test(client_keys, request_limit_is_a_token_bucket_per_key)
 static int open_stream(const char *key, char *got, size_t len)
 {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)d.port),
+    struct sockaddr_in a = {.sin_family = AF_INET,
+                            .sin_port = htons((uint16_t)d.port),
                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     cr_assert_eq(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
     char req[256];
@@ -397,14 +399,40 @@ Test(client_keys, assign_and_ofrep_take_client_keys_where_keys_are_required)
     cr_assert_eq(liftd_get(&d, "/v1/assign?unit=u1", &r), 401);
     const char *const h[] = {auth, NULL};
     cr_assert_eq(liftd_request(&d, "GET", "/v1/assign?unit=u1", h, NULL, &r), 200);
-    cr_assert_eq(post_as(key, "/ofrep/v1/evaluate/flags/recs", "{\"context\":{\"targetingKey\":"
-                                                               "\"u1\"}}"),
+    cr_assert_eq(post_as(key, "/ofrep/v1/evaluate/flags/recs",
+                         "{\"context\":{\"targetingKey\":"
+                         "\"u1\"}}"),
                  200, "%s", r.body.data);
     const char *const json[] = {"Content-Type: application/json", NULL};
-    cr_assert_eq(liftd_request(&d, "POST", "/ofrep/v1/evaluate/flags",
-                               json, "{\"context\":{\"targetingKey\":\"u1\"}}", &r),
+    cr_assert_eq(liftd_request(&d, "POST", "/ofrep/v1/evaluate/flags", json,
+                               "{\"context\":{\"targetingKey\":\"u1\"}}", &r),
                  401);
-    cr_assert_eq(post_as(TEST_KEY, "/ofrep/v1/evaluate/flags", "{\"context\":{\"targetingKey\":"
-                                                               "\"u1\"}}"),
+    cr_assert_eq(post_as(TEST_KEY, "/ofrep/v1/evaluate/flags",
+                         "{\"context\":{\"targetingKey\":"
+                         "\"u1\"}}"),
                  200);
+}
+
+Test(client_keys, the_new_routes_answer_every_error_in_liftds_shape)
+{
+    const char *key = create("--origin " SHOP " --rate 1 --burst 1");
+    char target[128], sub[128];
+    snprintf(target, sizeof target, "/api/features/%s", key);
+    snprintf(sub, sizeof sub, "/sub/%s", key);
+    await_status(target, NULL, 200); /* takes the only token */
+    cr_assert_eq(liftd_get(&d, sub, &r), 429);
+    cr_assert_str_eq(r.retry_after, "1");
+    const char *const evil[] = {"Origin: https://evil.example", NULL};
+    cr_assert_eq(liftd_request(&d, "GET", sub, evil, NULL, &r), 403);
+    cr_assert_eq(liftd_request(&d, "POST", target, NULL, "{}", &r), 405);
+    cr_assert(strstr(r.body.data, "method_not_allowed"));
+    cr_assert_eq(liftd_get(&d, "/api/features/", &r), 404, "no key: no route");
+    cr_assert_eq(liftd_get(&d, "/api/features/a/b", &r), 404);
+    cr_assert_eq(liftd_request(&d, "GET", "/ofrep/v1/evaluate/flags/recs", NULL, NULL, &r), 405);
+    const char *const text[] = {"Content-Type: text/plain", NULL};
+    cr_assert_eq(liftd_request(&d, "POST", "/ofrep/v1/evaluate/flags/recs", text,
+                               "{\"context\":{\"targetingKey\":\"u\"}}", &r),
+                 415);
+    cr_assert(strstr(r.body.data, "unsupported_media_type"));
+    cr_assert_eq(liftd_request(&d, "HEAD", "/v1/assign?unit=u1", NULL, NULL, &r), 200);
 }

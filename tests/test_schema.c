@@ -292,7 +292,7 @@ Test(schema, migrations_run_twice_change_nothing)
     cr_assert_eq(applied, 0);
     cr_assert_str_eq(pgtest_value(db, "SELECT string_agg(version, ',' ORDER BY version) "
                                       "FROM lift.schema_migrations"),
-                     "0001,0002,0003,0004");
+                     "0001,0002,0003,0004,0006");
 }
 
 Test(schema, writer_role_cannot_change_config_or_read_other_schemas)

@@ -135,16 +135,16 @@ static void feature(lift_jw *w, const lift_config *cfg, const lift_experiment *e
     key_of(name, sizeof name, keys ? HOLDOUT_PREFIX : "", e->key);
     lift_jw_key(w, name);
     lift_jw_obj(w);
-    if (!keys) {
+    if (!keys && e->nvariants > 0) { /* a draft may have no variants yet */
         lift_jw_key(w, "defaultValue");
         value(w, e, e->control, false);
     }
     if (lift_experiment_active(e, now)) {
         lift_jw_key(w, "rules");
         lift_jw_arr(w);
+        override_rules(w, e, keys); /* a QA override wins even over the holdout */
         if (!e->holdout)
             holdout_rules(w, cfg, e, now);
-        override_rules(w, e, keys);
         experiment_rule(w, cfg, e, keys);
         lift_jw_end(w);
     }

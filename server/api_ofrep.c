@@ -224,7 +224,10 @@ static void result(lift_jw *w, const lift_experiment *e, const lift_assignment *
     lift_jw_obj(w);
     lift_jw_key_str(w, "key", e->key);
     lift_jw_key(w, "value");
-    lift_jw_raw(w, e->variants[v].payload, e->variants[v].payload_len);
+    if (e->nvariants > 0)
+        lift_jw_raw(w, e->variants[v].payload, e->variants[v].payload_len);
+    else
+        lift_jw_null(w); /* a draft without variants yet */
     if (in)
         lift_jw_key_str(w, "variant", e->variants[v].key);
     lift_jw_key_str(w, "reason", reason);

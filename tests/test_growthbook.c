@@ -154,12 +154,10 @@ Test(gb_payload, experiment_rules_carry_the_bucketing_and_the_holdout_gates)
         strstr(
             text,
             "\"recs\":{\"defaultValue\":{\"r\":0},\"rules\":["
-            "{\"id\":\"lift:holdout:ho\",\"parentConditions\":[{\"id\":\"$holdout:ho\","
-            "\"condition\":"
-            "{\"value\":\"out\"}}],\"force\":{\"r\":0}},"
             "{\"id\":\"lift:override:t\",\"condition\":{\"id\":{\"$in\":[\"u1\",\"u2\"]}},"
-            "\"force\":"
-            "{\"r\":1}},"
+            "\"force\":{\"r\":1}},"
+            "{\"id\":\"lift:holdout:ho\",\"parentConditions\":[{\"id\":\"$holdout:ho\","
+            "\"condition\":{\"value\":\"out\"}}],\"force\":{\"r\":0}},"
             "{\"id\":\"lift:experiment\",\"key\":\"recs\",\"name\":\"recs\",\"phase\":\"2\","
             "\"seed\":"
             "\"recs\",\"hashAttribute\":\"id\",\"hashVersion\":1,\"coverage\":0.5,\"weights\":[0.3,"

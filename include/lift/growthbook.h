@@ -1,12 +1,13 @@
 /* lift's config as GrowthBook's SDK payload (what GET /api/features/{clientKey} serves and
  * the SSE stream pushes), so any GrowthBook SDK gives the variants liftd gives. Pure: no
  * I/O. The mapping, and what it cannot carry, is docs/api.md "GrowthBook SDK payload":
- *  - every experiment is a feature of the same key; defaultValue is the control's payload;
- *  - a running experiment has, in order: one force rule per running holdout (id
- *    "lift:holdout:<key>", prerequisite "$holdout:<key>" is the holdout's control key: held
- *    out shoppers get the default and no experiment), one force rule per variant with QA
- *    overrides (id "lift:override:<variant>", condition on the unit), and the experiment
- *    rule (id "lift:experiment": key, name, phase, seed, hashAttribute "id", hashVersion,
+ *  - every experiment is a feature of the same key; defaultValue is the control's payload
+ *    (none for a draft without variants);
+ *  - a running experiment has, in order: one force rule per variant with QA overrides
+ *    (id "lift:override:<variant>", condition on the unit: an override wins even over the
+ *    holdout), one force rule per running holdout (id "lift:holdout:<key>", prerequisite
+ *    "$holdout:<key>" is the holdout's control key: held-out shoppers get the default and
+ *    no experiment), and the experiment rule (id "lift:experiment": key, name, phase, seed, hashAttribute "id", hashVersion,
  *    coverage, weights, variations = payloads, meta = variant keys, namespace = layer and
  *    range, condition = audience);
  *  - each holdout also gets the feature "$holdout:<key>" whose values are its variant keys

@@ -7,9 +7,9 @@
  *    (id "lift:override:<variant>", condition on the unit: an override wins even over the
  *    holdout), one force rule per running holdout (id "lift:holdout:<key>", prerequisite
  *    "$holdout:<key>" is the holdout's control key: held-out shoppers get the default and
- *    no experiment), and the experiment rule (id "lift:experiment": key, name, phase, seed, hashAttribute "id", hashVersion,
- *    coverage, weights, variations = payloads, meta = variant keys, namespace = layer and
- *    range, condition = audience);
+ *    no experiment), and the experiment rule (id "lift:experiment": key, name, phase, seed,
+ * hashAttribute "id", hashVersion, coverage, weights, variations = payloads, meta = variant keys,
+ * namespace = layer and range, condition = audience);
  *  - each holdout also gets the feature "$holdout:<key>" whose values are its variant keys
  *    (GrowthBook's own holdout shape), which the prerequisites above read;
  *  - start and end times are applied when the payload is made: it changes at them. */

@@ -1,4 +1,5 @@
-/* Who may call liftd, from where, and how often. Two kinds of keys (docs/api.md, Keys):
+/* Who may call liftd, from where, and how often. Two kinds of keys (docs/api.md, "Client keys, CORS
+ * and request limits"):
  *  - secret keys (LIFT_API_KEYS), for servers: every endpoint, no limit, no CORS;
  *  - publishable client keys (lift.client_keys, live in the config snapshot), for browsers
  *    and SDKs: the GrowthBook payload and stream, assignment (/v1/assign, OFREP), exposures

@@ -164,6 +164,16 @@ Test(examples, node_storefront_example_with_the_growthbook_sdk)
     cr_assert_eq(node("storefront_example.js", NULL), 0);
 }
 
+Test(examples, openfeature_example)
+{
+    cr_assert_eq(node_in("examples", "openfeature/evaluate.js shopper-of-1", NULL), 0);
+    long n = 0;
+    for (int i = 0; i < 200 && n < 1; i++, usleep(10000))
+        n = atol(pgtest_value(db, "SELECT count(*) FROM lift.exposures WHERE unit = "
+                                  "'shopper-of-1' AND experiment = 'homepage_recs'"));
+    cr_assert_eq(n, 1, "the OFREP evaluation logs its exposure");
+}
+
 Test(examples, python_example_with_the_standard_library_only)
 {
     char cmd[4096];

@@ -1,6 +1,6 @@
 /* lift's config as GrowthBook's SDK payload (what GET /api/features/{clientKey} serves and
  * the SSE stream pushes), so any GrowthBook SDK gives the variants liftd gives. Pure: no
- * I/O. The mapping, and what it cannot carry, is docs/api.md "GrowthBook SDK payload":
+ * I/O. The mapping, and what it cannot carry, is docs/api.md, "The payload":
  *  - every experiment is a feature of the same key; defaultValue is the control's payload
  *    (none for a draft without variants);
  *  - a running experiment has, in order: one force rule per variant with QA overrides

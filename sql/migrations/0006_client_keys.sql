@@ -1,4 +1,5 @@
--- Publishable client keys, for browsers and the GrowthBook SDKs (docs/api.md, Keys).
+-- Publishable client keys, for browsers and the GrowthBook SDKs (docs/api.md, "Client keys,
+-- CORS and request limits").
 --
 -- A client key may read the SDK payload, assign, post exposures and post the event types it
 -- lists (page views and add-to-cart by default; never orders or refunds unless listed). Its
@@ -80,43 +81,18 @@ GRANT SELECT ON lift.client_keys TO lift_writer;
 REVOKE ALL ON lift.client_keys FROM lift_analyst;
 
 -- The config document, now with the time of the last change ("updated": the GrowthBook
--- payload's dateUpdated, the same on every liftd replica) and the live client keys.
-CREATE OR REPLACE FUNCTION lift.config_document() RETURNS jsonb
+-- payload's dateUpdated, the same on every liftd replica) and the live client keys: the
+-- experiments part stays the function of 0001, under another name.
+ALTER FUNCTION lift.config_document() RENAME TO config_experiments_document;
+
+CREATE FUNCTION lift.config_document() RETURNS jsonb
 LANGUAGE sql STABLE AS $$
-    SELECT jsonb_build_object(
-        'version', (SELECT version FROM lift.config_state),
+    SELECT lift.config_experiments_document() || jsonb_build_object(
         'updated', (SELECT to_char(changed_at AT TIME ZONE 'UTC',
                                    'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') FROM lift.config_state),
-        'experiments', coalesce(jsonb_agg(x.doc ORDER BY x.key), '[]'::jsonb),
         'client_keys', (SELECT coalesce(jsonb_agg(jsonb_build_object(
                 'id', k.id, 'digest', k.digest, 'origins', to_jsonb(k.origins),
                 'event_types', to_jsonb(k.event_types), 'rate', k.rate_per_sec,
                 'burst', k.burst) ORDER BY k.id), '[]'::jsonb)
             FROM lift.client_keys k WHERE k.revoked_at IS NULL))
-    FROM (
-        SELECT e.key, jsonb_build_object(
-            'key', e.key,
-            'name', e.name,
-            'kind', e.kind,
-            'status', e.status,
-            'seed', e.seed,
-            'hash_version', e.hash_version,
-            'coverage', e.coverage,
-            'phase', e.phase,
-            'start', to_char(e.start_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
-            'end', to_char(e.end_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
-            'layer', CASE WHEN e.layer IS NULL THEN NULL ELSE jsonb_build_object(
-                'name', e.layer, 'range', jsonb_build_array(e.layer_start, e.layer_end)) END,
-            'audience', (SELECT coalesce(jsonb_agg(jsonb_build_object(
-                    'attr', c.attribute, 'op', c.op, 'value', c.value) ORDER BY c.id), '[]')
-                FROM lift.audience_conditions c WHERE c.audience = e.audience),
-            'variants', (SELECT coalesce(jsonb_agg(jsonb_build_object(
-                    'key', v.key, 'weight', v.weight, 'payload', v.payload,
-                    'control', v.is_control) ORDER BY v.position), '[]')
-                FROM lift.variants v WHERE v.experiment = e.key),
-            'overrides', (SELECT coalesce(jsonb_agg(jsonb_build_object(
-                    'unit', o.unit, 'variant', o.variant) ORDER BY o.unit), '[]')
-                FROM lift.overrides o WHERE o.experiment = e.key)) AS doc
-        FROM lift.experiments e
-    ) x
 $$;

@@ -72,8 +72,7 @@ ALL_LIBS    := $(L)liftreport.a $(L)liftsim.a $(L)liftd.a $(DB_LIBS)
 # Tests of the pure layers link without libpq or libmicrohttpd (GSL only for reference
 # statistics in the tests themselves): the proof that
 # core/ stands apart from the database and the server.
-PURE_TESTS := $(BUILD)/tests/test_assign $(BUILD)/tests/test_text $(BUILD)/tests/test_names \
-              $(BUILD)/tests/test_config_model
+PURE_TESTS := $(BUILD)/tests/test_assign $(BUILD)/tests/test_text $(BUILD)/tests/test_config_model
 
 .PHONY: all deps build-all build-tests test test-faults sanitize fuzz bench soak demo clean \
         format format-check

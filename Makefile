@@ -176,6 +176,9 @@ $(BUILD)/liftctl: $(CLI_OBJ) $(LIFTCTL_LIBS)
 $(PURE_TESTS): $(BUILD)/tests/%: $(BUILD)/tests/%.o $(L)liftcore.a $(L)liftcommon.a
 	$(Q)$(CC) $(ALL_LDFLAGS) $^ $(CORE_LINK) -lcriterion -o $@
 
+# test_snapshot counts and checks the configs the snapshot frees (see the test).
+$(BUILD)/tests/test_snapshot: ALL_LDFLAGS += -Wl,--wrap=lift_config_free
+
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(SUPPORT_OBJ) $(ALL_LIBS)
 	$(Q)$(CC) $(ALL_LDFLAGS) $^ $(LIBS) -lcriterion -o $@
 

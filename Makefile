@@ -5,6 +5,7 @@
 #   make test-faults the fault tests (tests/fault/) at full length
 #   make demo       the main job end to end (see README)
 #   make sanitize   the suite under ASan+UBSan (clang)
+#   make tsan       the tests that run threads (liftd's among them) under ThreadSanitizer
 #   make fuzz       the libFuzzer harnesses of tests/fuzz/, FUZZ_SECONDS each (default 60)
 #   make bench      benchmarks under bench/
 #   make soak       liftd under half its maximum load for SOAK_SECONDS (default 600)
@@ -74,7 +75,7 @@ ALL_LIBS    := $(L)liftreport.a $(L)liftsim.a $(L)liftd.a $(DB_LIBS)
 # core/ stands apart from the database and the server.
 PURE_TESTS := $(BUILD)/tests/test_assign $(BUILD)/tests/test_text $(BUILD)/tests/test_config_model
 
-.PHONY: all deps build-all build-tests test test-faults sanitize fuzz bench soak demo clean \
+.PHONY: all deps build-all build-tests test test-faults sanitize tsan fuzz bench soak demo clean \
         format format-check
 .DEFAULT_GOAL := all
 .PRECIOUS: $(BUILD)/%.o $(BUILD)/tests/%.o $(BUILD)/tests/fault/%.o $(BUILD)/bench/%.o
@@ -107,6 +108,19 @@ sanitize:
 	  SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
 	  -j$(JOBS) build-tests
 	@LIFT_SANITIZE=1 tests/run.sh build-asan
+
+# The tests that run threads, in-process or in the liftd they start (build-tsan/liftd). Any
+# report fails the run: the test's own process exits 66, and support/liftd.c fails a test
+# whose liftd logged one. tests/tsan.supp lists what is not ours, each entry with its reason.
+TSAN_TESTS := test_snapshot test_spool test_writer test_liftd test_connections test_hostile \
+              test_privacy test_e2e test_faults
+
+tsan:
+	@scripts/deps.sh test
+	@$(MAKE) --no-print-directory BUILD=build-tsan CC=clang CFLAGS="-O1 -g" \
+	  SAN="-fsanitize=thread -fno-omit-frame-pointer" -j$(JOBS) build-tests
+	@TSAN_OPTIONS="halt_on_error=1 exitcode=66 second_deadlock_stack=1 \
+	  suppressions=$(CURDIR)/tests/tsan.supp" tests/run.sh build-tsan $(TSAN_TESTS)
 
 FUZZ_SECONDS ?= 60
 FUZZERS      := $(patsubst tests/fuzz/%.c,build-fuzz/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
@@ -200,6 +214,6 @@ format-check:
 	clang-format --dry-run -Werror $(FORMAT_SRC)
 
 clean:
-	rm -rf build build-asan build-fuzz
+	rm -rf build build-asan build-tsan build-fuzz
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -174,3 +174,53 @@ Test(connections, past_the_limit_new_connections_wait_until_abusers_time_out)
     served(50, "after the abusers timed out");
     cr_assert_eq(kill(d.pid, 0), 0);
 }
+
+Test(connections, shutdown_refuses_new_connections_and_answers_what_it_holds)
+{
+    start(NULL);
+    /* Hold the writer: lift.events locked, so the POST below stays suspended in liftd. */
+    lift_err err;
+    lift_db *locker = lift_db_open(conninfo, &err);
+    cr_assert(locker, "%s", err.msg);
+    pgtest_ok(locker, "BEGIN; LOCK TABLE lift.events IN ACCESS EXCLUSIVE MODE");
+    static const char body[] =
+        "{\"events\":[{\"event_id\":\"held-1\",\"unit\":\"u\",\"type\":\"t\"}]}";
+    char req[512];
+    int len = snprintf(req, sizeof req,
+                       "POST /v1/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " TEST_KEY
+                       "\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s",
+                       sizeof body - 1, body);
+    int held = dial();
+    cr_assert_geq(held, 0);
+    cr_assert_eq(send(held, req, (size_t)len, MSG_NOSIGNAL), len);
+    int64_t t0 = lift_time_mono();
+    while (atoi(pgtest_value(db, "SELECT count(*) FROM pg_locks WHERE NOT granted")) == 0) {
+        cr_assert_lt(lift_time_mono() - t0, 10000000, "the writer never waited for the lock");
+        nap_ms(5);
+    }
+    cr_assert_eq(kill(d.pid, SIGTERM), 0);
+    /* Once shutdown starts, a new connection is refused at once (not left in the queue). */
+    t0 = lift_time_mono();
+    int fd;
+    while ((fd = dial()) >= 0) {
+        close(fd);
+        cr_assert_lt(lift_time_mono() - t0, 5000000,
+                     "still accepting connections 5 s after SIGTERM");
+        nap_ms(5);
+    }
+    cr_assert_eq(errno, ECONNREFUSED, "%s", strerror(errno));
+    /* The batch it holds is answered, once committed. */
+    pgtest_ok(locker, "ROLLBACK");
+    lift_db_close(locker);
+    struct pollfd p = {held, POLLIN, 0};
+    cr_assert_eq(poll(&p, 1, 10000), 1, "the held POST was not answered");
+    char buf[512];
+    ssize_t n = recv(held, buf, sizeof buf - 1, 0);
+    cr_assert_gt(n, 12);
+    buf[n] = '\0';
+    cr_assert(!strncmp(buf, "HTTP/1.1 202", 12), "%s", buf);
+    close(held);
+    cr_assert_eq(liftd_stop(&d, SIGTERM), 0);
+    cr_assert_str_eq(pgtest_value(db, "SELECT string_agg(event_id, ',') FROM lift.events"),
+                     "held-1");
+}

@@ -1,6 +1,7 @@
 # lift — build, test and benchmark. Everything goes to $(BUILD) (default build/).
 #
-#   make            deps + build/liftd + build/liftctl
+#   make            build/liftd + build/liftctl (checks the build packages, never installs)
+#   make deps       installs the Debian packages the tests need (as root)
 #   make test       deps + build + the whole suite against a throwaway PostgreSQL
 #   make test-faults the fault tests (tests/fault/) at full length
 #   make demo       the main job end to end (see README)
@@ -81,7 +82,7 @@ PURE_TESTS := $(BUILD)/tests/test_assign $(BUILD)/tests/test_text $(BUILD)/tests
 .PRECIOUS: $(BUILD)/%.o $(BUILD)/tests/%.o $(BUILD)/tests/fault/%.o $(BUILD)/bench/%.o
 
 all:
-	@scripts/deps.sh build
+	@scripts/deps.sh build check
 	@$(MAKE) --no-print-directory -j$(JOBS) build-all
 
 deps:
@@ -208,9 +209,11 @@ $(BUILD)/bench/%: $(BUILD)/bench/%.o $(ALL_LIBS)
 FORMAT_SRC = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
 
 format:
+	@scripts/deps.sh format
 	clang-format -i $(FORMAT_SRC)
 
 format-check:
+	@scripts/deps.sh format
 	clang-format --dry-run -Werror $(FORMAT_SRC)
 
 clean:

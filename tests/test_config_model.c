@@ -116,69 +116,76 @@ Test(config_model_parse, reads_every_field)
     cr_assert_str_eq(e->seed, "x");
 }
 
+#define KEY_RULE "expected 1 to 64 letters, digits, '_', '.' or '-'"
+
 Test(config_model_parse, refuses_bad_config_naming_the_field)
 {
-    static const char *const rule = "expected 1 to 64 letters, digits, '_', '.' or '-'";
-    char msg[200], doc[8000];
-    refused("[]", "", "config: expected an object {\"experiments\"}");
-    refused("{\"version\":\"7\"}", "version", "version: expected a whole number");
-    refused("{\"experiments\":[7]}", "experiments[0]", "experiments[0]: expected an object");
-    refused("{\"experiments\":[{" AB "}]}", "experiments[0].key", "experiments[0].key: missing");
-    refused(X("\"variants\":[]"), "experiments[0].variants",
-            "experiments[0].variants: expected an array of 1 to 100 variants");
+    static const struct {
+        const char *doc, *field, *msg;
+    } cases[] = {
+        {"[]", "", "config: expected an object {\"experiments\"}"},
+        {"{\"version\":\"7\"}", "version", "version: expected a whole number"},
+        {"{\"experiments\":[7]}", "experiments[0]", "experiments[0]: expected an object"},
+        {"{\"experiments\":[{" AB "}]}", "experiments[0].key", "experiments[0].key: missing"},
+        {X("\"variants\":[]"), "experiments[0].variants",
+         "experiments[0].variants: expected an array of 1 to 100 variants"},
+        {X("\"variants\":[{\"key\":\"a\"},\"b\"]"), "experiments[0].variants[1]",
+         "experiments[0].variants[1]: expected an object {\"key\", \"weight\", \"payload\"}"},
+        {X("\"variants\":[{\"key\":\"a\"},{\"key\":\"a\"}]"), "experiments[0].variants[1].key",
+         "experiments[0].variants[1].key: duplicate variant key"},
+        {X("\"variants\":[{\"key\":\"a\",\"weight\":1.5},{\"key\":\"b\"}]"),
+         "experiments[0].variants[0].weight",
+         "experiments[0].variants[0].weight: expected a number in [0, 1]"},
+        {X("\"variants\":[{\"key\":\"a\",\"weight\":0.5},{\"key\":\"b\"}]"),
+         "experiments[0].variants",
+         "experiments[0].variants: give every variant a weight, or none (equal split)"},
+        {X("\"variants\":[{\"key\":\"a\",\"control\":true},{\"key\":\"b\",\"control\":true}]"),
+         "experiments[0].variants", "experiments[0].variants: more than one control variant"},
+        {X("\"variants\":[{\"key\":\"a\",\"control\":\"yes\"},{\"key\":\"b\"}]"),
+         "experiments[0].variants[0].control",
+         "experiments[0].variants[0].control: expected true or false"},
+        {X("\"status\":\"paused\"," AB), "experiments[0].status",
+         "experiments[0].status: expected one of \"draft\", \"running\", \"stopped\""},
+        {X("\"kind\":\"ab\"," AB), "experiments[0].kind",
+         "experiments[0].kind: expected one of \"standard\", \"holdout\""},
+        {X("\"phase\":0," AB), "experiments[0].phase",
+         "experiments[0].phase: expected a whole number in [1, 1073741824]"},
+        {X("\"start\":\"tomorrow\"," AB), "experiments[0].start",
+         "experiments[0].start: expected an RFC 3339 time such as 2026-11-21T10:00:00Z"},
+        {X("\"start\":\"2026-11-21T10:00:00Z\",\"end\":\"2026-11-21T10:00:00Z\"," AB),
+         "experiments[0].end", "experiments[0].end: is not after start"},
+        {X("\"seed\":5," AB), "experiments[0].seed", "experiments[0].seed: expected a string"},
+        {X("\"layer\":\"L\"," AB), "experiments[0].layer",
+         "experiments[0].layer: expected an object {\"name\", \"range\"}"},
+        {X("\"layer\":{\"name\":\"L\",\"range\":[0.5,0.5]}," AB), "experiments[0].layer.range",
+         "experiments[0].layer.range: expected 0 <= start < end <= 1"},
+        {X("\"layer\":{\"name\":\"L\",\"range\":[0,\"1\"]}," AB), "experiments[0].layer.range",
+         "experiments[0].layer.range: expected [start, end] numbers"},
+        {X("\"overrides\":{}," AB), "experiments[0].overrides",
+         "experiments[0].overrides: expected an array of {\"unit\", \"variant\"}"},
+        {X(AB ",\"overrides\":[{\"unit\":\"\",\"variant\":\"a\"}]"),
+         "experiments[0].overrides[0].unit",
+         "experiments[0].overrides[0].unit: expected 1 to 128 bytes of UTF-8"},
+        {X(AB ",\"overrides\":[{\"unit\":\"q\",\"variant\":\"a\"},{\"unit\":\"q\","
+              "\"variant\":\"b\"}]"),
+         "experiments[0].overrides", "experiments[0].overrides: a unit is listed twice"},
+        {X("\"audience\":{}," AB), "experiments[0].audience",
+         "experiments[0].audience: expected an array of conditions"},
+        {X("\"variants\":[{\"key\":\"-a\"},{\"key\":\"b\"}]"), "experiments[0].variants[0].key",
+         "experiments[0].variants[0].key: " KEY_RULE},
+        {X("\"layer\":{\"name\":\"a b\"}," AB), "experiments[0].layer.name",
+         "experiments[0].layer.name: " KEY_RULE},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
+        refused(cases[i].doc, cases[i].field, cases[i].msg);
+    /* More than 100 variants. */
+    char doc[8000];
     int n = snprintf(doc, sizeof doc, "{\"experiments\":[{\"key\":\"x\",\"variants\":[");
     for (int i = 0; i < 101; i++)
         n += snprintf(doc + n, sizeof doc - (size_t)n, "%s{\"key\":\"v%d\"}", i ? "," : "", i);
     snprintf(doc + n, sizeof doc - (size_t)n, "]}]}");
     refused(doc, "experiments[0].variants",
             "experiments[0].variants: expected an array of 1 to 100 variants");
-    refused(X("\"variants\":[{\"key\":\"a\"},\"b\"]"), "experiments[0].variants[1]",
-            "experiments[0].variants[1]: expected an object {\"key\", \"weight\", \"payload\"}");
-    snprintf(msg, sizeof msg, "experiments[0].variants[0].key: %s", rule);
-    refused(X("\"variants\":[{\"key\":\"-a\"},{\"key\":\"b\"}]"), "experiments[0].variants[0].key",
-            msg);
-    refused(X("\"variants\":[{\"key\":\"a\"},{\"key\":\"a\"}]"), "experiments[0].variants[1].key",
-            "experiments[0].variants[1].key: duplicate variant key");
-    refused(X("\"variants\":[{\"key\":\"a\",\"weight\":1.5},{\"key\":\"b\"}]"),
-            "experiments[0].variants[0].weight",
-            "experiments[0].variants[0].weight: expected a number in [0, 1]");
-    refused(X("\"variants\":[{\"key\":\"a\",\"weight\":0.5},{\"key\":\"b\"}]"),
-            "experiments[0].variants",
-            "experiments[0].variants: give every variant a weight, or none (equal split)");
-    refused(X("\"variants\":[{\"key\":\"a\",\"control\":true},{\"key\":\"b\",\"control\":true}]"),
-            "experiments[0].variants", "experiments[0].variants: more than one control variant");
-    refused(X("\"variants\":[{\"key\":\"a\",\"control\":\"yes\"},{\"key\":\"b\"}]"),
-            "experiments[0].variants[0].control",
-            "experiments[0].variants[0].control: expected true or false");
-    refused(X("\"status\":\"paused\"," AB), "experiments[0].status",
-            "experiments[0].status: expected one of \"draft\", \"running\", \"stopped\"");
-    refused(X("\"kind\":\"ab\"," AB), "experiments[0].kind",
-            "experiments[0].kind: expected one of \"standard\", \"holdout\"");
-    refused(X("\"phase\":0," AB), "experiments[0].phase",
-            "experiments[0].phase: expected a whole number in [1, 1073741824]");
-    refused(X("\"start\":\"tomorrow\"," AB), "experiments[0].start",
-            "experiments[0].start: expected an RFC 3339 time such as 2026-11-21T10:00:00Z");
-    refused(X("\"start\":\"2026-11-21T10:00:00Z\",\"end\":\"2026-11-21T10:00:00Z\"," AB),
-            "experiments[0].end", "experiments[0].end: is not after start");
-    refused(X("\"seed\":5," AB), "experiments[0].seed", "experiments[0].seed: expected a string");
-    refused(X("\"layer\":\"L\"," AB), "experiments[0].layer",
-            "experiments[0].layer: expected an object {\"name\", \"range\"}");
-    snprintf(msg, sizeof msg, "experiments[0].layer.name: %s", rule);
-    refused(X("\"layer\":{\"name\":\"a b\"}," AB), "experiments[0].layer.name", msg);
-    refused(X("\"layer\":{\"name\":\"L\",\"range\":[0.5,0.5]}," AB), "experiments[0].layer.range",
-            "experiments[0].layer.range: expected 0 <= start < end <= 1");
-    refused(X("\"layer\":{\"name\":\"L\",\"range\":[0,\"1\"]}," AB), "experiments[0].layer.range",
-            "experiments[0].layer.range: expected [start, end] numbers");
-    refused(X("\"overrides\":{}," AB), "experiments[0].overrides",
-            "experiments[0].overrides: expected an array of {\"unit\", \"variant\"}");
-    refused(X(AB ",\"overrides\":[{\"unit\":\"\",\"variant\":\"a\"}]"),
-            "experiments[0].overrides[0].unit",
-            "experiments[0].overrides[0].unit: expected 1 to 128 bytes of UTF-8");
-    refused(X(AB ",\"overrides\":[{\"unit\":\"q\",\"variant\":\"a\"},{\"unit\":\"q\","
-                 "\"variant\":\"b\"}]"),
-            "experiments[0].overrides", "experiments[0].overrides: a unit is listed twice");
-    refused(X("\"audience\":{}," AB), "experiments[0].audience",
-            "experiments[0].audience: expected an array of conditions");
     /* Drafts may be incomplete: one variant, weights not summing to 1. */
     const lift_experiment *e =
         load(X("\"status\":\"draft\",\"variants\":[{\"key\":\"a\",\"weight\":0.3}]"));

@@ -54,6 +54,7 @@ static void teardown(void)
 TestSuite(ingest_events, .init = setup, .fini = teardown);
 TestSuite(ingest_exposures, .init = setup, .fini = teardown);
 TestSuite(ingest_exposure_row, .init = setup, .fini = teardown);
+TestSuite(ingest_batches, .init = setup, .fini = teardown);
 
 /* The rows of an accepted batch, which must hold nrows items. */
 static const char *accepted(ingest_fn f, const char *body, size_t nrows)
@@ -130,7 +131,7 @@ Test(ingest_events, accepts_up_to_max_items)
             "events: 3 items is over the limit of 2 per batch");
 }
 
-Test(ingest_events, refuses_bad_bodies)
+Test(ingest_events, refuses_bodies_that_are_not_json)
 {
     lift_err err;
     size_t n;
@@ -141,30 +142,14 @@ Test(ingest_events, refuses_bad_bodies)
     cr_assert_eq(lift_ingest_events(&in, dup, strlen(dup), &rows, &n, &err), LIFT_EINVAL);
     cr_assert_str_eq(err.field, "body");
     cr_assert(strstr(err.msg, "duplicate object key"), "%s", err.msg);
-    refused(lift_ingest_events, "[]", "body", "body: expected {\"events\": [...]}");
-    refused(lift_ingest_events, "{\"event\":[]}", "body", "body: expected {\"events\": [...]}");
-    refused(lift_ingest_events, "{\"events\":[],\"more\":1}", "body",
-            "body: expected {\"events\": [...]}");
-    refused(lift_ingest_events, "{\"exposures\":[]}", "body", "body: expected {\"events\": [...]}");
-    refused(lift_ingest_events, "{\"events\":{}}", "events", "events: expected an array");
-    refused(lift_ingest_events, "{\"events\":[{" EV_OK "},7]}", "events[1]",
-            "events[1]: expected an object");
 }
 
-Test(ingest_events, refuses_bad_items_naming_the_field)
+Test(ingest_events, refuses_fields_over_their_length)
 {
     char long_unit[200];
     memset(long_unit, 'u', 129);
     long_unit[129] = '\0';
     char body[400];
-    refused(lift_ingest_events, EV(EV_OK ",\"vaule\":3"), "events[0].vaule",
-            "events[0].vaule: unknown field");
-    refused(lift_ingest_events, EV("\"unit\":\"u\",\"type\":\"t\""), "events[0].event_id",
-            "events[0].event_id: missing");
-    refused(lift_ingest_events, EV("\"event_id\":7,\"unit\":\"u\",\"type\":\"t\""),
-            "events[0].event_id", "events[0].event_id: expected a string");
-    refused(lift_ingest_events, EV("\"event_id\":\"e\",\"unit\":\"\",\"type\":\"t\""),
-            "events[0].unit", "events[0].unit: is empty");
     snprintf(body, sizeof body, EV("\"event_id\":\"e\",\"unit\":\"%s\",\"type\":\"t\""), long_unit);
     refused(lift_ingest_events, body, "events[0].unit", "events[0].unit: is longer than 128 bytes");
     snprintf(body, sizeof body, EV("\"event_id\":\"%s\",\"unit\":\"u\",\"type\":\"t\""), long_unit);
@@ -173,37 +158,18 @@ Test(ingest_events, refuses_bad_items_naming_the_field)
     snprintf(body, sizeof body, EV("\"event_id\":\"e\",\"unit\":\"u\",\"type\":\"%.65s\""),
              long_unit);
     refused(lift_ingest_events, body, "events[0].type", "events[0].type: is longer than 64 bytes");
-    refused(lift_ingest_events, EV("\"event_id\":\"e\",\"unit\":\"a\\nb\",\"type\":\"t\""),
-            "events[0].unit", "events[0].unit: contains a control character");
-    refused(lift_ingest_events, EV("\"event_id\":\"e\\u007f\",\"unit\":\"u\",\"type\":\"t\""),
-            "events[0].event_id", "events[0].event_id: contains a control character");
-    refused(lift_ingest_events, EV(EV_OK ",\"value\":\"12\""), "events[0].value",
-            "events[0].value: expected a number between -1e9 and 1e9");
-    refused(lift_ingest_events, EV(EV_OK ",\"value\":-1000000001"), "events[0].value",
-            "events[0].value: expected a number between -1e9 and 1e9");
-    refused(lift_ingest_events, EV(EV_OK ",\"currency\":\"eur\""), "events[0].currency",
-            "events[0].currency: expected 3 upper-case letters (ISO 4217), e.g. EUR");
-    refused(lift_ingest_events, EV(EV_OK ",\"currency\":\"EURO\""), "events[0].currency",
-            "events[0].currency: expected 3 upper-case letters (ISO 4217), e.g. EUR");
-    refused(lift_ingest_events, EV(EV_OK ",\"currency\":978"), "events[0].currency",
-            "events[0].currency: expected 3 upper-case letters (ISO 4217), e.g. EUR");
-    refused(lift_ingest_events, EV(EV_OK ",\"ts\":\"2026-11-21T10:00:00\""), "events[0].ts",
-            "events[0].ts: expected an RFC 3339 time such as 2026-11-21T10:00:00Z");
-    refused(lift_ingest_events, EV(EV_OK ",\"props\":[1]"), "events[0].props",
-            "events[0].props: expected an object");
-    /* The item at fault is named even when the others are fine; nothing of them is kept. */
-    refused(lift_ingest_events,
-            "{\"events\":[{" EV_OK "},{\"event_id\":\"e2\",\"unit\":\"u\",\"type\":\"t\"},"
-            "{\"event_id\":\"e3\",\"unit\":\"u\",\"type\":\"t\",\"value\":true}]}",
-            "events[2].value", "events[2].value: expected a number between -1e9 and 1e9");
+    snprintf(body, sizeof body,
+             EXP("\"event_id\":\"x\",\"unit\":\"u\",\"experiment\":\"%.65s\",\"variant\":\"a\""),
+             long_unit);
+    refused(lift_ingest_exposures, body, "exposures[0].experiment",
+            "exposures[0].experiment: is longer than 64 bytes");
 }
 
 Test(ingest_events, allows_timestamps_up_to_5_minutes_ahead)
 {
     const char *out = accepted(lift_ingest_events, EV(EV_OK ",\"ts\":\"2026-11-21T10:05:00Z\""), 1);
     cr_assert_str_eq(out, "e1,u,t,,,2026-11-21T10:05:00.000000Z,\n");
-    refused(lift_ingest_events, EV(EV_OK ",\"ts\":\"2026-11-21T10:05:00.000001Z\""), "events[0].ts",
-            "events[0].ts: is more than 5 minutes in the future");
+    /* A microsecond later is refused (see ingest_batches). */
 }
 
 Test(ingest_events, stores_pseudonyms_instead_of_unit_ids)
@@ -246,48 +212,6 @@ Test(ingest_exposures, writes_rows_in_the_experiments_current_phase)
                      "x3,carol,later,a,12," NOW_TS ",\n");
 }
 
-Test(ingest_exposures, refuses_what_the_config_does_not_have)
-{
-    refused(lift_ingest_exposures,
-            EXP("\"event_id\":\"x\",\"unit\":\"u\",\"experiment\":\"nope\",\"variant\":\"a\""),
-            "exposures[0].experiment", "exposures[0].experiment: no such experiment");
-    refused(lift_ingest_exposures,
-            EXP("\"event_id\":\"x\",\"unit\":\"u\",\"experiment\":\"recs\",\"variant\":\"a\""),
-            "exposures[0].variant", "exposures[0].variant: no such variant in this experiment");
-    /* Keys match exactly: no case folding, no prefix. */
-    refused(
-        lift_ingest_exposures,
-        EXP("\"event_id\":\"x\",\"unit\":\"u\",\"experiment\":\"Recs\",\"variant\":\"control\""),
-        "exposures[0].experiment", "exposures[0].experiment: no such experiment");
-    refused(lift_ingest_exposures,
-            EXP("\"event_id\":\"x\",\"unit\":\"u\",\"experiment\":\"recs\",\"variant\":\"contro\""),
-            "exposures[0].variant", "exposures[0].variant: no such variant in this experiment");
-}
-
-Test(ingest_exposures, refuses_bad_items_naming_the_field)
-{
-    char body[400], key[70];
-    memset(key, 'k', 65);
-    key[65] = '\0';
-    refused(lift_ingest_exposures, EXP(EXP_OK ",\"phase\":2"), "exposures[0].phase",
-            "exposures[0].phase: unknown field");
-    refused(lift_ingest_exposures, EXP(EXP_OK ",\"attrs\":\"mobile\""), "exposures[0].attrs",
-            "exposures[0].attrs: expected an object");
-    refused(lift_ingest_exposures, EXP("\"event_id\":\"x\",\"unit\":\"u\",\"experiment\":\"recs\""),
-            "exposures[0].variant", "exposures[0].variant: missing");
-    snprintf(body, sizeof body,
-             EXP("\"event_id\":\"x\",\"unit\":\"u\",\"experiment\":\"%s\",\"variant\":\"a\""), key);
-    refused(lift_ingest_exposures, body, "exposures[0].experiment",
-            "exposures[0].experiment: is longer than 64 bytes");
-    refused(lift_ingest_exposures, EXP(EXP_OK ",\"ts\":\"2027-01-01T00:00:00Z\""),
-            "exposures[0].ts", "exposures[0].ts: is more than 5 minutes in the future");
-    refused(lift_ingest_exposures, "{\"events\":[]}", "body",
-            "body: expected {\"exposures\": [...]}");
-    refused(lift_ingest_exposures,
-            "{\"exposures\":[{" EXP_OK "},{" EXP_OK "},{" EXP_OK "},{" EXP_OK "}]}", "exposures",
-            "exposures: 4 items is over the limit of 3 per batch");
-}
-
 Test(ingest_exposures, stores_pseudonyms_instead_of_unit_ids)
 {
     lift_err err;
@@ -309,4 +233,86 @@ Test(ingest_exposure_row, writes_liftds_own_rows)
     cr_assert_str_eq(rows.data, "abc-1,alice,recs,personalized,3," NOW_TS ",\n"
                                 "abc-2,\"a,b\"\"c\",later,a,12,2026-11-21T10:00:01.500000Z,"
                                 "\"{\"\"device\"\":\"\"mobile\"\"}\"\n");
+}
+
+#define NUMBER   "expected a number between -1e9 and 1e9"
+#define CURRENCY "expected 3 upper-case letters (ISO 4217), e.g. EUR"
+
+Test(ingest_batches, are_refused_whole_naming_the_field)
+{
+    static const struct {
+        ingest_fn f;
+        const char *body, *field, *msg;
+    } cases[] = {
+        /* the body */
+        {lift_ingest_events, "[]", "body", "body: expected {\"events\": [...]}"},
+        {lift_ingest_events, "{\"event\":[]}", "body", "body: expected {\"events\": [...]}"},
+        {lift_ingest_events, "{\"events\":[],\"more\":1}", "body",
+         "body: expected {\"events\": [...]}"},
+        {lift_ingest_events, "{\"exposures\":[]}", "body", "body: expected {\"events\": [...]}"},
+        {lift_ingest_exposures, "{\"events\":[]}", "body", "body: expected {\"exposures\": [...]}"},
+        {lift_ingest_events, "{\"events\":{}}", "events", "events: expected an array"},
+        {lift_ingest_events, "{\"events\":[{" EV_OK "},7]}", "events[1]",
+         "events[1]: expected an object"},
+        {lift_ingest_exposures,
+         "{\"exposures\":[{" EXP_OK "},{" EXP_OK "},{" EXP_OK "},{" EXP_OK "}]}", "exposures",
+         "exposures: 4 items is over the limit of 3 per batch"},
+        /* events: each field's rule */
+        {lift_ingest_events, EV(EV_OK ",\"vaule\":3"), "events[0].vaule",
+         "events[0].vaule: unknown field"},
+        {lift_ingest_events, EV("\"unit\":\"u\",\"type\":\"t\""), "events[0].event_id",
+         "events[0].event_id: missing"},
+        {lift_ingest_events, EV("\"event_id\":7,\"unit\":\"u\",\"type\":\"t\""),
+         "events[0].event_id", "events[0].event_id: expected a string"},
+        {lift_ingest_events, EV("\"event_id\":\"e\",\"unit\":\"\",\"type\":\"t\""),
+         "events[0].unit", "events[0].unit: is empty"},
+        {lift_ingest_events, EV("\"event_id\":\"e\",\"unit\":\"a\\nb\",\"type\":\"t\""),
+         "events[0].unit", "events[0].unit: contains a control character"},
+        {lift_ingest_events, EV("\"event_id\":\"e\\u007f\",\"unit\":\"u\",\"type\":\"t\""),
+         "events[0].event_id", "events[0].event_id: contains a control character"},
+        {lift_ingest_events, EV(EV_OK ",\"value\":\"12\""), "events[0].value",
+         "events[0].value: " NUMBER},
+        {lift_ingest_events, EV(EV_OK ",\"value\":-1000000001"), "events[0].value",
+         "events[0].value: " NUMBER},
+        {lift_ingest_events, EV(EV_OK ",\"currency\":\"eur\""), "events[0].currency",
+         "events[0].currency: " CURRENCY},
+        {lift_ingest_events, EV(EV_OK ",\"currency\":\"EURO\""), "events[0].currency",
+         "events[0].currency: " CURRENCY},
+        {lift_ingest_events, EV(EV_OK ",\"currency\":978"), "events[0].currency",
+         "events[0].currency: " CURRENCY},
+        {lift_ingest_events, EV(EV_OK ",\"ts\":\"2026-11-21T10:00:00\""), "events[0].ts",
+         "events[0].ts: expected an RFC 3339 time such as 2026-11-21T10:00:00Z"},
+        {lift_ingest_events, EV(EV_OK ",\"ts\":\"2026-11-21T10:05:00.000001Z\""), "events[0].ts",
+         "events[0].ts: is more than 5 minutes in the future"},
+        {lift_ingest_events, EV(EV_OK ",\"props\":[1]"), "events[0].props",
+         "events[0].props: expected an object"},
+        /* the item at fault is named even when the others are fine */
+        {lift_ingest_events,
+         "{\"events\":[{" EV_OK "},{\"event_id\":\"e2\",\"unit\":\"u\",\"type\":\"t\"},"
+         "{\"event_id\":\"e3\",\"unit\":\"u\",\"type\":\"t\",\"value\":true}]}",
+         "events[2].value", "events[2].value: " NUMBER},
+        /* exposures: what the config does not have (keys match exactly), and the fields */
+        {lift_ingest_exposures,
+         EXP("\"event_id\":\"x\",\"unit\":\"u\",\"experiment\":\"nope\",\"variant\":\"a\""),
+         "exposures[0].experiment", "exposures[0].experiment: no such experiment"},
+        {lift_ingest_exposures,
+         EXP("\"event_id\":\"x\",\"unit\":\"u\",\"experiment\":\"Recs\",\"variant\":\"control\""),
+         "exposures[0].experiment", "exposures[0].experiment: no such experiment"},
+        {lift_ingest_exposures,
+         EXP("\"event_id\":\"x\",\"unit\":\"u\",\"experiment\":\"recs\",\"variant\":\"a\""),
+         "exposures[0].variant", "exposures[0].variant: no such variant in this experiment"},
+        {lift_ingest_exposures,
+         EXP("\"event_id\":\"x\",\"unit\":\"u\",\"experiment\":\"recs\",\"variant\":\"contro\""),
+         "exposures[0].variant", "exposures[0].variant: no such variant in this experiment"},
+        {lift_ingest_exposures, EXP(EXP_OK ",\"phase\":2"), "exposures[0].phase",
+         "exposures[0].phase: unknown field"},
+        {lift_ingest_exposures, EXP(EXP_OK ",\"attrs\":\"mobile\""), "exposures[0].attrs",
+         "exposures[0].attrs: expected an object"},
+        {lift_ingest_exposures, EXP("\"event_id\":\"x\",\"unit\":\"u\",\"experiment\":\"recs\""),
+         "exposures[0].variant", "exposures[0].variant: missing"},
+        {lift_ingest_exposures, EXP(EXP_OK ",\"ts\":\"2027-01-01T00:00:00Z\""), "exposures[0].ts",
+         "exposures[0].ts: is more than 5 minutes in the future"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
+        refused(cases[i].f, cases[i].body, cases[i].field, cases[i].msg);
 }

@@ -35,6 +35,18 @@ static const char *attr(size_t i)
     return out;
 }
 
+/* prefix, n copies of c, suffix (static storage, reused by the next call). */
+static const char *with_run(const char *prefix, char c, size_t n, const char *suffix)
+{
+    static char out[LIFT_QS_STORE + 200];
+    size_t k = strlen(prefix);
+    cr_assert_lt(k + n + strlen(suffix), sizeof out);
+    memcpy(out, prefix, k);
+    memset(out + k, c, n);
+    strcpy(out + k + n, suffix);
+    return out;
+}
+
 static void assert_unit(const char *want)
 {
     cr_assert_eq(q.unit_len, strlen(want));
@@ -76,121 +88,105 @@ Test(query_string_parse, reads_flags_and_skips_empty_pairs)
     parsed("unit=u&expose=true&consent=1");
     cr_assert(q.expose);
     cr_assert(q.consent);
-    refused("unit=u&expose=yes", "expose", "expose: expected 1, 0, true or false");
-    refused("unit=u&consent=TRUE", "consent", "consent: expected 1, 0, true or false");
-    refused("unit=u&expose", "expose", "expose: expected 1, 0, true or false");
-}
-
-Test(query_string_parse, refuses_repeated_parameters)
-{
-    refused("unit=a&unit=b", "unit", "unit: given more than once");
-    refused("unit=a&experiment=x&experiment=x", "experiment", "experiment: given more than once");
-    refused("unit=a&expose=1&expose=1", "expose", "expose: given more than once");
-    refused("unit=a&consent=0&consent=1", "consent", "consent: given more than once");
-    refused("unit=a&attr.device=m&attr.device=m", "attr.device",
-            "attr.device: given more than once");
     /* Attribute names are case-sensitive: these are two attributes. */
     parsed("unit=a&attr.device=m&attr.Device=d");
     cr_assert_eq(q.nattrs, 2);
 }
 
-Test(query_string_parse, refuses_unknown_parameters)
+#define KNOWN      "(expected unit, experiment, attr.<name>, expose, consent)"
+#define BAD_ESCAPE "bad percent-escape (expected %XX)"
+#define NOT_A_KEY  "experiment: expected an experiment key"
+
+Test(query_string_parse, refuses_bad_parameters_naming_them)
 {
-    static const char expected[] = "(expected unit, experiment, attr.<name>, expose, consent)";
-    char msg[200];
-    snprintf(msg, sizeof msg, "unknown parameter 'expsoe' %s", expected);
-    refused("unit=u&expsoe=0", "expsoe", msg);
-    snprintf(msg, sizeof msg, "unknown parameter 'debug' %s", expected);
-    refused("unit=u&debug", "debug", msg);
-    snprintf(msg, sizeof msg, "unknown parameter 'attr.' %s", expected);
-    refused("unit=u&attr.=x", "attr.", msg);
-    snprintf(msg, sizeof msg, "unknown parameter 'Unit' %s", expected);
-    refused("Unit=u", "Unit", msg);
-    /* A name that is not UTF-8 is not quoted back. */
-    snprintf(msg, sizeof msg, "unknown parameter '?' %s", expected);
-    refused("unit=u&%FF=1", "\xff", msg);
+    static const struct {
+        const char *qs, *field, *msg;
+    } cases[] = {
+        /* flags */
+        {"unit=u&expose=yes", "expose", "expose: expected 1, 0, true or false"},
+        {"unit=u&consent=TRUE", "consent", "consent: expected 1, 0, true or false"},
+        {"unit=u&expose", "expose", "expose: expected 1, 0, true or false"},
+        /* repeats */
+        {"unit=a&unit=b", "unit", "unit: given more than once"},
+        {"unit=a&experiment=x&experiment=x", "experiment", "experiment: given more than once"},
+        {"unit=a&expose=1&expose=1", "expose", "expose: given more than once"},
+        {"unit=a&consent=0&consent=1", "consent", "consent: given more than once"},
+        {"unit=a&attr.device=m&attr.device=m", "attr.device", "attr.device: given more than once"},
+        /* unknown parameters; a name that is not UTF-8 is not quoted back */
+        {"unit=u&expsoe=0", "expsoe", "unknown parameter 'expsoe' " KNOWN},
+        {"unit=u&debug", "debug", "unknown parameter 'debug' " KNOWN},
+        {"unit=u&attr.=x", "attr.", "unknown parameter 'attr.' " KNOWN},
+        {"Unit=u", "Unit", "unknown parameter 'Unit' " KNOWN},
+        {"unit=u&%FF=1", "\xff", "unknown parameter '?' " KNOWN},
+        /* escapes; in a name, the parameter is not known yet */
+        {"unit=%zz", "unit", "unit: " BAD_ESCAPE},
+        {"unit=abc%4", "unit", "unit: " BAD_ESCAPE},
+        {"unit=abc%", "unit", "unit: " BAD_ESCAPE},
+        {"attr.device=%G0", "attr.device", "attr.device: " BAD_ESCAPE},
+        {"un%t=u", "query", "query: " BAD_ESCAPE},
+        /* the unit */
+        {"expose=0", "unit", "unit is required"},
+        {"unit=", "unit", "unit is empty"},
+        {"unit", "unit", "unit is empty"},
+        {"unit=%FF", "unit", "unit is not valid UTF-8"},
+        {"unit=%C0%AF", "unit", "unit is not valid UTF-8"}, /* overlong '/' */
+        {"unit=a%00b", "unit", "unit is not valid UTF-8"},
+        {"unit=a%0Ab", "unit", "unit contains a control character"},
+        {"unit=a%09", "unit", "unit contains a control character"},
+        {"unit=%7F", "unit", "unit contains a control character"},
+        /* the experiment key */
+        {"unit=u&experiment=", "experiment", NOT_A_KEY},
+        {"unit=u&experiment=_x", "experiment", NOT_A_KEY},
+        {"unit=u&experiment=a+b", "experiment", NOT_A_KEY},
+        {"unit=u&experiment=caf%C3%A9", "experiment", NOT_A_KEY},
+        /* attributes */
+        {"unit=u&attr.a+b=1", "attr.a b",
+         "attr.a b: attribute names are 1 to 64 letters, digits, '_', '.' or '-'"},
+        {"unit=u&attr.a%2Fb=1", "attr.a/b",
+         "attr.a/b: attribute names are 1 to 64 letters, digits, '_', '.' or '-'"},
+        {"unit=u&attr.x=%FF", "attr.x", "attr.x: expected up to 256 bytes of UTF-8"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
+        refused(cases[i].qs, cases[i].field, cases[i].msg);
 }
 
-Test(query_string_parse, refuses_bad_escapes_naming_the_parameter)
+Test(query_string_parse, takes_units_of_up_to_128_bytes)
 {
-    refused("unit=%zz", "unit", "unit: bad percent-escape (expected %XX)");
-    refused("unit=abc%4", "unit", "unit: bad percent-escape (expected %XX)");
-    refused("unit=abc%", "unit", "unit: bad percent-escape (expected %XX)");
-    refused("attr.device=%G0", "attr.device", "attr.device: bad percent-escape (expected %XX)");
-    /* In a name, the parameter is not known yet. */
-    refused("un%t=u", "query", "query: bad percent-escape (expected %XX)");
-}
-
-Test(query_string_parse, checks_the_unit)
-{
-    refused("expose=0", "unit", "unit is required");
-    refused("unit=", "unit", "unit is empty");
-    refused("unit", "unit", "unit is empty");
-    refused("unit=%FF", "unit", "unit is not valid UTF-8");
-    refused("unit=%C0%AF", "unit", "unit is not valid UTF-8"); /* overlong '/' */
-    refused("unit=a%00b", "unit", "unit is not valid UTF-8");
-    refused("unit=a%0Ab", "unit", "unit contains a control character");
-    refused("unit=a%09", "unit", "unit contains a control character");
-    refused("unit=%7F", "unit", "unit contains a control character");
-    char qs[500] = "unit=";
-    memset(qs + 5, 'u', 128);
-    parsed(qs); /* 128 bytes: the longest */
+    parsed(with_run("unit=", 'u', 128, ""));
     cr_assert_eq(q.unit_len, 128);
-    strcat(qs, "u");
-    refused(qs, "unit", "unit is longer than 128 bytes");
+    refused(with_run("unit=", 'u', 129, ""), "unit", "unit is longer than 128 bytes");
     /* 43 three-byte characters are 129 bytes, though only 43 characters. */
-    strcpy(qs, "unit=");
+    char qs[500] = "unit=";
     for (int i = 0; i < 43; i++)
         strcat(qs, "%E2%82%AC");
     refused(qs, "unit", "unit is longer than 128 bytes");
 }
 
-Test(query_string_parse, checks_the_experiment_key)
+Test(query_string_parse, takes_experiment_keys_of_up_to_64_characters)
 {
     parsed("unit=u&experiment=A1_b.c-d");
-    refused("unit=u&experiment=", "experiment", "experiment: expected an experiment key");
-    refused("unit=u&experiment=_x", "experiment", "experiment: expected an experiment key");
-    refused("unit=u&experiment=a+b", "experiment", "experiment: expected an experiment key");
-    refused("unit=u&experiment=caf%C3%A9", "experiment", "experiment: expected an experiment key");
-    char qs[120] = "unit=u&experiment=";
-    memset(qs + 18, 'k', 64);
-    parsed(qs);
-    strcat(qs, "k");
-    refused(qs, "experiment", "experiment: expected an experiment key");
+    parsed(with_run("unit=u&experiment=", 'k', 64, ""));
+    refused(with_run("unit=u&experiment=", 'k', 65, ""), "experiment", NOT_A_KEY);
 }
 
 Test(query_string_parse, limits_attributes)
 {
-    static const char rule[] = "attribute names are 1 to 64 letters, digits, '_', '.' or '-'";
-    char qs[LIFT_QS_STORE], msg[200];
     parsed("unit=u&attr._x=1&attr.-y=2&attr..z=3&attr.e=");
     cr_assert_eq(q.nattrs, 4);
     cr_assert_str_eq(attr(3), "e=");
-    snprintf(msg, sizeof msg, "attr.a b: %s", rule);
-    refused("unit=u&attr.a+b=1", "attr.a b", msg);
-    snprintf(msg, sizeof msg, "attr.a/b: %s", rule);
-    refused("unit=u&attr.a%2Fb=1", "attr.a/b", msg);
     /* A 64-byte name is fine, 65 bytes is not (the field shows its first 50). */
-    char name[70];
-    memset(name, 'n', 65);
-    name[65] = '\0';
-    snprintf(qs, sizeof qs, "unit=u&attr.%.64s=1", name);
-    parsed(qs);
-    snprintf(qs, sizeof qs, "unit=u&attr.%s=1", name);
-    snprintf(msg, sizeof msg, "attr.%.50s: %s", name, rule);
-    char field[60];
-    snprintf(field, sizeof field, "attr.%.50s", name);
-    refused(qs, field, msg);
+    parsed(with_run("unit=u&attr.", 'n', 64, "=1"));
+    char field[60], msg[200];
+    snprintf(field, sizeof field, "%s", with_run("attr.", 'n', 50, ""));
+    snprintf(msg, sizeof msg, "%s: attribute names are 1 to 64 letters, digits, '_', '.' or '-'",
+             field);
+    refused(with_run("unit=u&attr.", 'n', 65, "=1"), field, msg);
     /* Values: up to 256 bytes of UTF-8. */
-    char value[300];
-    memset(value, 'v', 257);
-    value[257] = '\0';
-    snprintf(qs, sizeof qs, "unit=u&attr.x=%.256s", value);
-    parsed(qs);
-    snprintf(qs, sizeof qs, "unit=u&attr.x=%s", value);
-    refused(qs, "attr.x", "attr.x: expected up to 256 bytes of UTF-8");
-    refused("unit=u&attr.x=%FF", "attr.x", "attr.x: expected up to 256 bytes of UTF-8");
+    parsed(with_run("unit=u&attr.x=", 'v', 256, ""));
+    refused(with_run("unit=u&attr.x=", 'v', 257, ""), "attr.x",
+            "attr.x: expected up to 256 bytes of UTF-8");
     /* 32 attributes at most. */
+    char qs[LIFT_QS_STORE];
     strcpy(qs, "unit=u");
     for (int i = 0; i < LIFT_QS_MAX_ATTRS; i++)
         snprintf(qs + strlen(qs), sizeof qs - strlen(qs), "&attr.a%d=%d", i, i);

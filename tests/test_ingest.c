@@ -25,7 +25,8 @@ static const char CONFIG[] =
     "{\"key\":\"recs\",\"phase\":3,\"variants\":[{\"key\":\"control\"},{\"key\":\"personalized\"}]}"
     ","
     "{\"key\":\"old\",\"status\":\"stopped\",\"variants\":[{\"key\":\"a\"},{\"key\":\"b\"}]},"
-    "{\"key\":\"later\",\"status\":\"draft\",\"phase\":12,\"variants\":[{\"key\":\"a\"}]}]}";
+    "{\"key\":\"later\",\"status\":\"draft\",\"phase\":12,\"variants\":[{\"key\":\"a\"}]},"
+    "{\"key\":\"banner\",\"phase\":2,\"variants\":[{\"key\":\"a\"},{\"key\":\"b\"}]}]}";
 
 typedef int (*ingest_fn)(const lift_ingest *, const char *, size_t, lift_buf *, size_t *,
                          lift_err *);
@@ -200,16 +201,12 @@ Test(ingest_exposures, writes_rows_in_the_experiments_current_phase)
                  "{\"exposures\":["
                  "{\"event_id\":\"x1\",\"unit\":\"alice\",\"experiment\":\"recs\","
                  "\"variant\":\"personalized\",\"attrs\":{\"device\":\"mobile\"}},"
-                 "{\"event_id\":\"x2\",\"unit\":\"bob\",\"experiment\":\"old\",\"variant\":\"b\","
-                 "\"ts\":\"2026-11-20T10:00:00Z\",\"attrs\":null},"
-                 "{\"event_id\":\"x3\",\"unit\":\"carol\",\"experiment\":\"later\","
-                 "\"variant\":\"a\"}]}",
-                 3);
-    /* Stopped and draft experiments are accepted too (docs/api.md). */
+                 "{\"event_id\":\"x2\",\"unit\":\"bob\",\"experiment\":\"banner\","
+                 "\"variant\":\"b\",\"ts\":\"2026-11-20T10:00:00Z\",\"attrs\":null}]}",
+                 2);
     cr_assert_str_eq(out,
                      "x1,alice,recs,personalized,3," NOW_TS ",\"{\"\"device\"\":\"\"mobile\"\"}\"\n"
-                     "x2,bob,old,b,1,2026-11-20T10:00:00.000000Z,\n"
-                     "x3,carol,later,a,12," NOW_TS ",\n");
+                     "x2,bob,banner,b,2,2026-11-20T10:00:00.000000Z,\n");
 }
 
 Test(ingest_exposures, stores_pseudonyms_instead_of_unit_ids)
@@ -304,6 +301,12 @@ Test(ingest_batches, are_refused_whole_naming_the_field)
         {lift_ingest_exposures,
          EXP("\"event_id\":\"x\",\"unit\":\"u\",\"experiment\":\"recs\",\"variant\":\"contro\""),
          "exposures[0].variant", "exposures[0].variant: no such variant in this experiment"},
+        {lift_ingest_exposures,
+         EXP("\"event_id\":\"x\",\"unit\":\"u\",\"experiment\":\"old\",\"variant\":\"a\""),
+         "exposures[0].experiment", "exposures[0].experiment: is not running (it is stopped)"},
+        {lift_ingest_exposures,
+         EXP("\"event_id\":\"x\",\"unit\":\"u\",\"experiment\":\"later\",\"variant\":\"a\""),
+         "exposures[0].experiment", "exposures[0].experiment: is not running (it is a draft)"},
         {lift_ingest_exposures, EXP(EXP_OK ",\"phase\":2"), "exposures[0].phase",
          "exposures[0].phase: unknown field"},
         {lift_ingest_exposures, EXP(EXP_OK ",\"attrs\":\"mobile\""), "exposures[0].attrs",

@@ -41,6 +41,7 @@ int cmd_ramp(int argc, char **argv);
 int cmd_explain(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 int cmd_completion(int argc, char **argv);
+int cmd_keys(int argc, char **argv);
 
 /* Connects to the project database (LIFT_DATABASE_URL or the private cluster) as its
  * owner. On failure prints why, with what to do, and returns NULL. */

@@ -40,6 +40,7 @@ static const cli_command commands[] = {
     {"simulate", cmd_simulate,
      "simulate --experiment K ...            storefront traffic through liftd"},
     {"forget", cmd_forget, "forget UNIT...                         erase shoppers' data (GDPR)"},
+    {"keys", cmd_keys, "keys [list|create --client|revoke ID]  publishable client keys"},
     {"help", cmd_help, "help [COMMAND]                         this text, or a command's"},
     {"completion", cmd_completion,
      "completion bash                        the bash completion script"},

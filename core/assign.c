@@ -201,7 +201,7 @@ static lift_why timing(const lift_experiment *e, int64_t now)
     return LIFT_WHY_IN;
 }
 
-static bool active(const lift_experiment *e, int64_t now)
+bool lift_experiment_active(const lift_experiment *e, int64_t now)
 {
     return timing(e, now) == LIFT_WHY_IN;
 }
@@ -248,8 +248,8 @@ static double layer_hash(shopper *s, int layer)
     return h;
 }
 
-/* The gates before hashing, in the order they apply: served now, not held out, QA
- * override (sets *forced), layer range, audience. LIFT_WHY_IN when the shopper goes on to
+/* The gates before hashing, in the order they apply: served now, QA override (sets
+ * *forced), not held out, layer range, audience. LIFT_WHY_IN when the shopper goes on to
  * be hashed; the reason otherwise. Records the layer position and the failing condition
  * in x when given (explanations); the assignment path passes NULL. */
 static lift_why gate(shopper *s, const lift_experiment *e, bool held_out, int *forced,
@@ -259,10 +259,12 @@ static lift_why gate(shopper *s, const lift_experiment *e, bool held_out, int *f
     lift_why t = timing(e, s->req->now);
     if (t != LIFT_WHY_IN)
         return t;
-    if (held_out && !e->holdout)
-        return LIFT_WHY_HELD_OUT;
+    /* A QA override wins even over the holdout: QA must see the variant it asked for (it
+     * is served, never logged, so no analysis sees it). */
     if (e->noverrides && (*forced = find_override(e, s->req->unit, s->req->unit_len)) >= 0)
         return LIFT_WHY_OVERRIDE;
+    if (held_out && !e->holdout)
+        return LIFT_WHY_HELD_OUT;
     if (e->layer >= 0) {
         double h = layer_hash(s, e->layer);
         if (x)
@@ -312,8 +314,26 @@ static int evaluate(shopper *s, const lift_experiment *e, bool held_out, lift_ex
  * lane mask), so results are identical; the SDK vector tests check both paths. */
 typedef uint32_t u32x8 __attribute__((vector_size(32)));
 
-__attribute__((target_clones("avx2", "default"))) static void
-hash_v2_x8(const uint32_t seed[8], const uint16_t *unit, size_t n, uint32_t out[8])
+/* Built once for AVX2 and once plain, picked at load time by an ifunc resolver. Not under
+ * ThreadSanitizer: the resolver runs while the program is being relocated, before the TSan
+ * runtime is set up, and its instrumentation crashes there (so `make tsan` builds the plain
+ * version only; the results are the same). */
+#if defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define LIFT_NO_IFUNC
+#endif
+#endif
+#if defined(__SANITIZE_THREAD__)
+#define LIFT_NO_IFUNC
+#endif
+#ifdef LIFT_NO_IFUNC
+#define VECTOR_CLONES
+#else
+#define VECTOR_CLONES __attribute__((target_clones("avx2", "default")))
+#endif
+
+VECTOR_CLONES static void hash_v2_x8(const uint32_t seed[8], const uint16_t *unit, size_t n,
+                                     uint32_t out[8])
 {
     u32x8 h;
     memcpy(&h, seed, sizeof h);
@@ -356,7 +376,8 @@ static int holding_out(shopper *s)
 {
     for (size_t i = 0; i < s->cfg->nexperiments; i++) {
         const lift_experiment *e = &s->cfg->experiments[i];
-        if (e->holdout && active(e, s->req->now) && evaluate(s, e, false, NULL) == e->control)
+        if (e->holdout && lift_experiment_active(e, s->req->now) &&
+            evaluate(s, e, false, NULL) == e->control)
             return (int)i;
     }
     return -1;
@@ -375,7 +396,7 @@ int lift_assign_eval(const lift_config *cfg, const lift_request *req, lift_assig
     size_t k = 0;
     if (!req->consent) {
         for (size_t i = first; i < last; i++)
-            if (active(&cfg->experiments[i], req->now))
+            if (lift_experiment_active(&cfg->experiments[i], req->now))
                 out[k++] =
                     (lift_assignment){(int)i, cfg->experiments[i].control, LIFT_REASON_NO_CONSENT};
         *nout = k;

@@ -39,8 +39,27 @@ for t in "$BUILD"/tests/test_* "$BUILD"/tests/fault/test_*; do
     fi
     passed=$((passed + ok))
     failed=$((failed + tested - ok))
-    [ "$rc" -ne 0 ] && [ "$tested" -eq "$ok" ] && failed=$((failed + 1))
+    if [ "$rc" -ne 0 ] && [ "$tested" -eq "$ok" ]; then # e.g. a crash in a teardown
+        failed=$((failed + 1))
+        echo "$name: exited with status $rc though its tests passed"
+    fi
 done
+
+# The API contract: every answer the tests recorded (tests/support/liftd.c, tests/compat/
+# lib.js) against docs/openapi.yaml, which must itself be valid OpenAPI 3.1.
+if [ -d "$LIFT_TEST_TMP/responses" ]; then
+    echo "== contract (docs/openapi.yaml)"
+    if [ ! -d "$BUILD/node/node_modules" ]; then
+        # make test and make sanitize install them first (scripts/node_deps.sh); a run
+        # without them (make tsan) checks no contract.
+        echo "contract: not checked ($BUILD/node/node_modules is missing: scripts/node_deps.sh $BUILD)"
+    elif NODE_PATH=$(cd "$BUILD/node/node_modules" && pwd) node tests/compat/contract.js \
+        docs/openapi.yaml "$LIFT_TEST_TMP/responses"; then
+        passed=$((passed + 1))
+    else
+        failed=$((failed + 1))
+    fi
+fi
 
 echo "$passed passed, $failed failed ($(($(date +%s) - started)) s)"
 [ "$failed" -eq 0 ]

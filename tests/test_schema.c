@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "lift/migrate.h"
+#include "lift/rows.h"
+#include "lift/sqlfiles.h"
 #include "support/pgtest.h"
 
 static lift_db *db;
@@ -290,9 +292,16 @@ Test(schema, migrations_run_twice_change_nothing)
     int applied = -1;
     cr_assert_eq(lift_migrate(db, &applied, NULL, NULL, &err), LIFT_OK, "%s", err.msg);
     cr_assert_eq(applied, 0);
+    /* Every migration file built in, each recorded once. */
+    char want[512] = "";
+    for (size_t i = 0; i < lift_sql_nfiles; i++)
+        if (!strncmp(lift_sql_files[i].name, "migrations/", 11))
+            snprintf(want + strlen(want), sizeof want - strlen(want), "%s%.4s", *want ? "," : "",
+                     lift_sql_files[i].name + 11);
+    cr_assert(!strncmp(want, "0001,0002,0003,0004", 19), "built in: %s", want);
     cr_assert_str_eq(pgtest_value(db, "SELECT string_agg(version, ',' ORDER BY version) "
                                       "FROM lift.schema_migrations"),
-                     "0001,0002,0003,0004,0007");
+                     want);
 }
 
 Test(schema, writer_role_cannot_change_config_or_read_other_schemas)
@@ -316,4 +325,68 @@ Test(schema, writer_role_cannot_change_config_or_read_other_schemas)
     cr_assert_has(pgtest_fails(w, "SELECT * FROM lift.events"), "permission denied");
     cr_assert_has(pgtest_fails(w, "SELECT * FROM public.secrets"), "permission denied");
     lift_db_close(w);
+}
+
+Test(schema, refuses_deleting_or_renaming_a_metric_in_use)
+{
+    pgtest_ok(db, GOOD); /* primary metric: conversion (the default) */
+    const char *msg = pgtest_fails(db, "DELETE FROM lift.metrics WHERE key = 'conversion'");
+    cr_assert_str_eq(msg, "metric \"conversion\" is used by experiment \"recs\"");
+    msg = pgtest_fails(db, "UPDATE lift.metrics SET key = 'conv' WHERE key = 'conversion'");
+    cr_assert_str_eq(msg, "metric \"conversion\" is used by experiment \"recs\"");
+    /* Unused metrics may go, and used ones may change in other ways. */
+    pgtest_ok(db, "UPDATE lift.metrics SET name = 'Converted' WHERE key = 'conversion';"
+                  "DELETE FROM lift.metrics WHERE key = 'engagement'");
+}
+
+Test(schema, refuses_null_event_types_and_a_101st_variant)
+{
+    const char *msg =
+        pgtest_fails(db, "INSERT INTO lift.metrics (key, name, kind, event_types) VALUES"
+                         "  ('m', 'M', 'mean', ARRAY['order', NULL])");
+    cr_assert_str_eq(msg, "metric \"m\": event type lists must not contain NULL");
+    msg = pgtest_fails(db, "BEGIN;"
+                           "INSERT INTO lift.experiments (key, name) VALUES ('many', 'Many');"
+                           "INSERT INTO lift.variants (experiment, key, weight)"
+                           "  SELECT 'many', 'v' || i, 0 FROM generate_series(1, 101) i;"
+                           "COMMIT;");
+    cr_assert_str_eq(msg, "experiment \"many\": more than 100 variants");
+}
+
+/* The row layout of lift/rows.h, which liftd's COPY statements and staging tables expand,
+ * against the tables the migrations made: every column it names exists with the same type
+ * (modifiers included), and every column it leaves out has a default. */
+static void layout_matches(const char *table, const char *defs)
+{
+    char sql[1200];
+    snprintf(sql, sizeof sql, "CREATE TEMP TABLE layout (%s)", defs);
+    pgtest_ok(db, sql);
+    cr_assert_neq(atoi(pgtest_value(db, "SELECT count(*) FROM pg_attribute WHERE attrelid = "
+                                        "'pg_temp.layout'::regclass AND attnum > 0")),
+                  0);
+    snprintf(sql, sizeof sql,
+             "SELECT string_agg(l.attname || ' ' || format_type(l.atttypid, l.atttypmod) || "
+             "' is ' || coalesce(format_type(t.atttypid, t.atttypmod), 'missing'), '; ') "
+             "FROM pg_attribute l LEFT JOIN pg_attribute t ON t.attrelid = '%s'::regclass "
+             "AND t.attname = l.attname AND NOT t.attisdropped "
+             "WHERE l.attrelid = 'pg_temp.layout'::regclass AND l.attnum > 0 "
+             "AND (t.attname IS NULL OR (t.atttypid, t.atttypmod) <> (l.atttypid, l.atttypmod))",
+             table);
+    const char *wrong = pgtest_value(db, sql);
+    cr_assert_str_eq(wrong, "", "%s: %s (layout %s)", table, wrong, defs);
+    snprintf(sql, sizeof sql,
+             "SELECT string_agg(attname, ', ') FROM pg_attribute t "
+             "WHERE attrelid = '%s'::regclass AND attnum > 0 AND NOT attisdropped "
+             "AND NOT atthasdef AND attname NOT IN (SELECT attname FROM pg_attribute "
+             "WHERE attrelid = 'pg_temp.layout'::regclass)",
+             table);
+    const char *missing = pgtest_value(db, sql);
+    cr_assert_str_eq(missing, "", "%s: %s neither in the layout nor defaulted", table, missing);
+    pgtest_ok(db, "DROP TABLE pg_temp.layout");
+}
+
+Test(schema, row_layouts_match_the_fact_tables)
+{
+    layout_matches("lift.events", LIFT_EVENT_COLUMN_DEFS);
+    layout_matches("lift.exposures", LIFT_EXPOSURE_COLUMN_DEFS);
 }

@@ -3,6 +3,7 @@
 
 #include <criterion/criterion.h>
 #include <fcntl.h>
+#include <jansson.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +36,33 @@ int liftd_log_has(const liftd_proc *p, const char *text)
     return found;
 }
 
+/* A sanitizer build of liftd (make sanitize, make tsan) writes its reports to standard
+ * error, which is the log: a report fails the test that ran that liftd (it crashes the
+ * test process), with the report shown (the log itself goes with the test's temporary folder).
+ * Checked when liftd is stopped, and before a restart on the same home replaces the log. */
+static void assert_no_sanitizer_report(const liftd_proc *p)
+{
+    static const char *const reports[] = {"WARNING: ThreadSanitizer:", "ERROR: AddressSanitizer:",
+                                          "ERROR: LeakSanitizer:", "runtime error:"};
+    for (size_t i = 0; i < sizeof reports / sizeof *reports; i++) {
+        if (!liftd_log_has(p, reports[i]))
+            continue;
+        FILE *f = fopen(p->log, "r");
+        char line[4096];
+        int shown = 0, from = 0;
+        while (f && shown < 80 && fgets(line, sizeof line, f))
+            if ((from = from || strstr(line, reports[i]) != NULL))
+                fprintf(stderr, "liftd| %s", line), shown++;
+        if (f)
+            fclose(f);
+        /* Not cr_assert_fail: Criterion 2.4 ignores assertions that fail in a suite's
+         * .fini, where most tests stop liftd, but counts a crash there. */
+        fprintf(stderr, "liftd logged a sanitizer report (%s), shown above; log %s\n", reports[i],
+                p->log);
+        abort();
+    }
+}
+
 /* The port from the "start listen=... port=N" line, or 0 while it is not there. */
 static int started_port(const liftd_proc *p)
 {
@@ -65,6 +93,7 @@ void liftd_start(liftd_proc *p, const char *conninfo, const char *const *args,
     }
     snprintf(p->conninfo, sizeof p->conninfo, "%s", conninfo);
     snprintf(p->log, sizeof p->log, "%s/liftd.log", p->home);
+    assert_no_sanitizer_report(p); /* of the run before, on the same home */
     unlink(p->log);
     char writer[1200];
     pgtest_conninfo_as(conninfo, "lift_writer", writer, sizeof writer);
@@ -138,6 +167,7 @@ int liftd_stop(liftd_proc *p, int sig)
     for (int waited = 0; waited < 30000; waited += 10) {
         if (waitpid(p->pid, &st, WNOHANG) == p->pid) {
             p->pid = 0;
+            assert_no_sanitizer_report(p);
             return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
         }
         sleep_ms(10);
@@ -149,11 +179,36 @@ int liftd_stop(liftd_proc *p, int sig)
     return -1;
 }
 
+/* Appends the answer to $LIFT_TEST_TMP/responses/c-<pid>.jsonl: tests/run.sh checks every
+ * recorded answer against docs/openapi.yaml at the end (tests/compat/contract.js). */
+static void record(const char *method, const char *target, const lift_httpc_response *r)
+{
+    const char *tmp = getenv("LIFT_TEST_TMP");
+    if (!tmp || !*tmp)
+        return;
+    char dir[600], path[700];
+    snprintf(dir, sizeof dir, "%s/responses", tmp);
+    mkdir(dir, 0755);
+    snprintf(path, sizeof path, "%s/c-%d.jsonl", dir, (int)getpid());
+    json_t *line = json_pack("{s:s, s:s, s:i, s:s, s:s%}", "method", method, "target", target,
+                             "status", r->status, "content_type", r->content_type, "body",
+                             r->body.data ? r->body.data : "", r->body.len);
+    char *text = line ? json_dumps(line, JSON_COMPACT) : NULL;
+    FILE *f = text ? fopen(path, "a") : NULL;
+    if (f) {
+        fprintf(f, "%s\n", text);
+        fclose(f);
+    }
+    free(text);
+    json_decref(line);
+}
+
 int liftd_get(liftd_proc *p, const char *target, lift_httpc_response *r)
 {
     lift_err err;
     cr_assert_eq(lift_httpc_request(p->http, "GET", target, NULL, NULL, 0, r, &err), LIFT_OK,
                  "GET %s: %s", target, err.msg);
+    record("GET", target, r);
     return r->status;
 }
 
@@ -163,6 +218,7 @@ int liftd_post_with(liftd_proc *p, const char *path, const char *const *headers,
     lift_err err;
     cr_assert_eq(lift_httpc_request(p->http, "POST", path, headers, body, len, r, &err), LIFT_OK,
                  "POST %s: %s", path, err.msg);
+    record("POST", path, r);
     return r->status;
 }
 
@@ -187,4 +243,15 @@ void liftd_fixture_down(liftd_proc *p, lift_db *db)
     if (p->pid > 0)
         liftd_stop(p, SIGTERM);
     lift_db_close(db);
+}
+
+int liftd_request(liftd_proc *p, const char *method, const char *target, const char *const *headers,
+                  const char *body, lift_httpc_response *r)
+{
+    lift_err err;
+    cr_assert_eq(lift_httpc_request(p->http, method, target, headers, body, body ? strlen(body) : 0,
+                                    r, &err),
+                 LIFT_OK, "%s %s: %s", method, target, err.msg);
+    record(method, target, r);
+    return r->status;
 }

@@ -54,6 +54,11 @@ void liftd_fixture_up(liftd_proc *p, lift_db **db, char *conninfo, size_t len,
                       const char *const *args);
 void liftd_fixture_down(liftd_proc *p, lift_db *db);
 
+/* Any method, with headers (NULL-terminated "Name: value", may be NULL) and a body (may be
+ * NULL); returns the status. */
+int liftd_request(liftd_proc *p, const char *method, const char *target, const char *const *headers,
+                  const char *body, lift_httpc_response *r);
+
 /* Whether the log contains text (for log-line assertions). */
 int liftd_log_has(const liftd_proc *p, const char *text);
 

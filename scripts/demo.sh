@@ -91,6 +91,7 @@ echo "$applied" | tail -n 5
 step "liftd on 127.0.0.1 (an ephemeral port)"
 mkdir -p "$DEMO_DIR"
 LOG="$DEMO_DIR/liftd.log"
+: >"$LOG" # before liftd starts: the background job opens it on its own time
 LIFT_API_KEYS=$KEY "$BUILD/liftd" --listen 127.0.0.1:0 >"$LOG" 2>&1 &
 LIFTD=$!
 echo "$LIFTD" >"$DEMO_DIR/liftd.pid"

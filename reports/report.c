@@ -250,12 +250,13 @@ static int analyze(lift_report *r, lift_err *err)
         size_t m = i % r->nmetrics;
         const rpt_metric *x = &r->metrics[m];
         const rpt_segment *s = i < r->nmetrics ? NULL : &r->segments[i / r->nmetrics - 1];
-        r->inputs[i] = (lift_metric_input){x->key,
-                                           s ? s->label : NULL,
-                                           x->kind,
-                                           r->opts.cuped && x->has_pre,
-                                           x->lower_is_better,
-                                           s ? s->arms + m * (size_t)r->nvariants : x->arms};
+        r->inputs[i] =
+            (lift_metric_input){.key = x->key,
+                                .segment = s ? s->label : NULL,
+                                .kind = x->kind,
+                                .cuped = r->opts.cuped && x->has_pre,
+                                .lower_is_better = x->lower_is_better,
+                                .arms = s ? s->arms + m * (size_t)r->nvariants : x->arms};
     }
     r->analysis = (lift_analysis){.opts = {.alpha = r->opts.alpha,
                                            .sequential = r->opts.sequential,

@@ -146,3 +146,17 @@ int lift_stats_compare(lift_kind kind, const lift_suff *a, const lift_suff *b,
     *out = c;
     return LIFT_OK;
 }
+
+void lift_stats_interval_at(const lift_estimate *e, const lift_comparison *c,
+                            const lift_test_opts *o, double level, lift_interval *out)
+{
+    if (o->sequential) {
+        lift_estimate s;
+        lift_stats_sequential_at(e->estimate, e->se, c->control.n + c->treatment.n, o->alpha,
+                                 o->tuning, level, &s);
+        *out = (lift_interval){s.lo, s.hi};
+        return;
+    }
+    double half = lift_stats_t_isf(level / 2, c->df) * e->se;
+    *out = (lift_interval){e->estimate - half, e->estimate + half};
+}

@@ -44,8 +44,7 @@ const char *lift_label_name(lift_label l)
 
 const char *lift_outcome_name(lift_outcome o)
 {
-    static const char *const names[] = {"ship", "rollback", "keep_running", "no_effect",
-                                        "invalid"};
+    static const char *const names[] = {"ship", "rollback", "keep_running", "no_effect", "invalid"};
     return names[o];
 }
 
@@ -137,6 +136,10 @@ static void effect(const lift_analysis *a, const lift_result *x, char *out, size
     pct(x->cmp.rel.estimate, e, sizeof e);
     pct(x->rel_ci.lo, lo, sizeof lo);
     pct(x->rel_ci.hi, hi, sizeof hi);
+    if (a->metrics[x->metric].role == LIFT_ROLE_GUARDRAIL) { /* its test is one-sided */
+        snprintf(out, len, "%s (%.4g%% CI %s to %s)", e, 100 * x->ci_level, lo, hi);
+        return;
+    }
     if (!isnan(x->p_adjusted) && a->correction != LIFT_CORRECT_NONE)
         pval("adjusted p", x->p_adjusted, p, sizeof p);
     else
@@ -170,6 +173,12 @@ typedef struct standing {
     double mature_days;
 } standing;
 
+/* The duration a plan needs: its planned days, never under a week. */
+static double planned_days(const lift_progress *p)
+{
+    return fmax(MIN_DAYS, p->days_planned > 0 ? p->days_planned : 0);
+}
+
 static bool long_term_mature(const lift_metric_input *m)
 {
     return !m->long_term || !(m->days_to_mature > 0);
@@ -184,8 +193,7 @@ static bool reached(const lift_analysis *a, const lift_result *x)
         return false;
     if (x->cmp.control.n < p->planned[0] || x->cmp.treatment.n < p->planned[x->variant])
         return false;
-    if (!isnan(p->days_run) && p->days_run < fmax(MIN_DAYS, isnan(p->days_planned) ? 0
-                                                                                  : p->days_planned))
+    if (p->days_run > 0 && p->days_run < planned_days(p))
         return false;
     return long_term_mature(&a->metrics[x->metric]);
 }
@@ -196,9 +204,9 @@ static standing stand(const lift_analysis *a, const lift_result *primary)
     standing s = {.plan = p->planned != NULL, .mature = true, .mature_days = 0};
     double need_days = 0;
     bool unknown = false;
-    double floor_days = fmax(MIN_DAYS, isnan(p->days_planned) ? 0 : p->days_planned);
-    s.duration = isnan(p->days_run) || p->days_run >= floor_days;
-    if (!isnan(p->days_run) && !s.duration)
+    double floor_days = planned_days(p);
+    s.duration = !(p->days_run > 0) || p->days_run >= floor_days;
+    if (!s.duration)
         need_days = floor_days - p->days_run;
     if (s.plan && primary) {
         const double n[2] = {primary->cmp.control.n, primary->cmp.treatment.n};
@@ -207,7 +215,7 @@ static standing stand(const lift_analysis *a, const lift_result *primary)
         for (int i = 0; i < 2; i++) {
             if (n[i] >= want[i])
                 continue;
-            if (isnan(p->days_run) || !(p->days_run > 0) || !(n[i] > 0))
+            if (!(p->days_run > 0) || !(n[i] > 0))
                 unknown = true;
             else
                 need_days = fmax(need_days, (want[i] - n[i]) / (n[i] / p->days_run));
@@ -245,8 +253,7 @@ static void label(const lift_analysis *a, lift_result *x)
 
 /* --- one treatment ------------------------------------------------------------------- */
 
-static const lift_result *result(const lift_analysis *a, const lift_analysis_out *out, int m,
-                                 int v)
+static const lift_result *result(const lift_analysis *a, const lift_analysis_out *out, int m, int v)
 {
     return &out->results[(size_t)m * (size_t)(a->nvariants - 1) + (size_t)(v - 1)];
 }
@@ -334,8 +341,8 @@ static bool effects(const lift_analysis *a, const lift_analysis_out *out, int v,
                 name_of(m), e);
             rollback = true;
         } else if ((int)i == revenue && m->role != LIFT_ROLE_GUARDRAIL) {
-            add(d, cap, LIFT_REASON_REVENUE_LOSS, (int)i,
-                "%s, the money metric, got worse: %s.", name_of(m), e);
+            add(d, cap, LIFT_REASON_REVENUE_LOSS, (int)i, "%s, the money metric, got worse: %s.",
+                name_of(m), e);
             rollback = true;
         } else {
             add(d, cap, LIFT_REASON_METRIC_LOSS, (int)i, "%s got worse: %s%s.", name_of(m), e,
@@ -369,8 +376,9 @@ static void plan_words(const lift_analysis *a, const lift_result *x, const stand
     const lift_progress *p = &a->progress;
     out[0] = '\0';
     if (!s->plan) {
-        snprintf(out, len, "no plan was given (shoppers per variant), so the test's power is "
-                           "unknown");
+        snprintf(out, len,
+                 "no plan was given (shoppers per variant), so the test's power is "
+                 "unknown");
         return;
     }
     if (!s->sample) {
@@ -379,12 +387,12 @@ static void plan_words(const lift_analysis *a, const lift_result *x, const stand
         count(p->planned[0], w0, sizeof w0);
         count(x->cmp.treatment.n, n1, sizeof n1);
         count(p->planned[x->variant], w1, sizeof w1);
-        snprintf(out, len, "%s of %s planned shoppers in control and %s of %s in treatment", n0,
-                 w0, n1, w1);
+        snprintf(out, len, "%s of %s planned shoppers in control and %s of %s in treatment", n0, w0,
+                 n1, w1);
     }
     if (!s->duration)
-        snprintf(out + strlen(out), len - strlen(out), "%s%.1f of %.0f planned days", *out ? "; " : "",
-                 p->days_run, fmax(MIN_DAYS, isnan(p->days_planned) ? 0 : p->days_planned));
+        snprintf(out + strlen(out), len - strlen(out), "%s%.1f of %.0f planned days",
+                 *out ? "; " : "", p->days_run, planned_days(p));
 }
 
 static void decide_variant(const lift_analysis *a, const lift_analysis_out *out, int v,
@@ -426,7 +434,8 @@ static void decide_variant(const lift_analysis *a, const lift_analysis_out *out,
         }
         effect(a, px, e, sizeof e);
         add(d, cap, LIFT_REASON_PRIMARY_FLAT, primary,
-            "%s did not move: %s with the planned sample and duration%s.", name_of(pm), e, mde);
+            "%s showed no significant change: %s with the planned sample and duration%s.",
+            name_of(pm), e, mde);
     }
     if (!px || !px->cmp.rel.valid) {
         add(d, cap, LIFT_REASON_UNDERPOWERED, primary, "No test of %s yet: %s.",
@@ -465,7 +474,8 @@ static void decide_variant(const lift_analysis *a, const lift_analysis_out *out,
                  vn, what[d->reasons[0].code]);
     } else if (rollback) {
         const lift_reason *first = d->reasons;
-        while (first->code != LIFT_REASON_PRIMARY_LOSS && first->code != LIFT_REASON_GUARDRAIL_LOSS &&
+        while (first->code != LIFT_REASON_PRIMARY_LOSS &&
+               first->code != LIFT_REASON_GUARDRAIL_LOSS &&
                first->code != LIFT_REASON_LONG_TERM_LOSS && first->code != LIFT_REASON_REVENUE_LOSS)
             first++;
         d->outcome = LIFT_OUTCOME_ROLLBACK;

@@ -18,6 +18,5 @@ void lift_stats_money(const lift_result *revenue, double treated, double daily, 
     out->total_ci = (lift_interval){revenue->abs_ci.lo * treated, revenue->abs_ci.hi * treated};
     double per_30 = isfinite(daily) && daily >= 0 ? 30 * daily : (double)NAN;
     out->per_30_days = d->estimate * per_30;
-    out->per_30_days_ci =
-        (lift_interval){revenue->abs_ci.lo * per_30, revenue->abs_ci.hi * per_30};
+    out->per_30_days_ci = (lift_interval){revenue->abs_ci.lo * per_30, revenue->abs_ci.hi * per_30};
 }

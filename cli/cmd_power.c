@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "lift/stats.h"
+#include "lift/text.h"
 
 static const char USAGE[] =
     "usage: liftctl power (--baseline P | --mean M --sd S) --mde D [--alpha A] [--power B]\n"
@@ -34,16 +35,8 @@ static bool parse_share(const char *s, double *out)
 
 static void print_count(const char *label, double n)
 {
-    char digits[32], grouped[48];
-    snprintf(digits, sizeof digits, "%.0f", n);
-    size_t len = strlen(digits), k = 0;
-    for (size_t i = 0; i < len; i++) {
-        if (i && (len - i) % 3 == 0)
-            grouped[k++] = ',';
-        grouped[k++] = digits[i];
-    }
-    grouped[k] = '\0';
-    printf("  %-24s %s\n", label, grouped);
+    char grouped[48];
+    printf("  %-24s %s\n", label, lift_fmt_grouped(grouped, sizeof grouped, n, 0, false));
 }
 
 int cmd_power(int argc, char **argv)

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "lift/stats.h"
+#include "lift/text.h"
 
 #define MIN_DAYS          7    /* whole weeks: weekday effects */
 #define DEFAULT_MAX_MIXED 0.01 /* shoppers who saw two variants, as a share of all */
@@ -109,15 +110,7 @@ static void pct(double x, char *out, size_t len)
 /* "12,345": whole units with thousands separators. */
 static void count(double n, char *out, size_t len)
 {
-    char digits[40];
-    snprintf(digits, sizeof digits, "%.0f", n);
-    size_t d = strlen(digits), k = 0, neg = digits[0] == '-';
-    for (size_t i = 0; i < d && k + 2 < len; i++) {
-        if (i > neg && (d - i) % 3 == 0)
-            out[k++] = ',';
-        out[k++] = digits[i];
-    }
-    out[k] = '\0';
+    lift_fmt_grouped(out, len, n, 0, false);
 }
 
 /* "p 0.012", "p < 0.0001" */
@@ -228,6 +221,10 @@ static standing stand(const lift_analysis *a, const lift_result *primary)
             s.mature = false;
             s.mature_days = fmax(s.mature_days, a->metrics[i].days_to_mature);
         }
+    if (p->days_to_plan > 0 && (!s.sample || !s.duration)) {
+        need_days = p->days_to_plan;
+        unknown = false;
+    }
     need_days = fmax(need_days, s.mature_days);
     s.days_left = unknown ? (double)NAN : ceil(need_days);
     return s;
@@ -499,16 +496,16 @@ static void decide_variant(const lift_analysis *a, const lift_analysis_out *out,
         if (isfinite(s.days_left))
             snprintf(left, sizeof left, "; about %.0f more day%s to the plan", s.days_left,
                      s.days_left == 1 ? "" : "s");
-        if (px && px->cmp.rel.valid)
+        char now[240] = "";
+        if (px && px->cmp.rel.valid) {
             effect(a, px, e, sizeof e);
-        snprintf(d->summary, sizeof d->summary, "Keep %s running: %s%s%s%s.", vn,
+            snprintf(now, sizeof now, " (%s so far: %s)", name_of(pm), e);
+        }
+        snprintf(d->summary, sizeof d->summary, "Keep %s running: %s%s%s.", vn,
                  !s.mature && (powered || (win && early_ok)) ? "long-term metrics still maturing"
                  : win ? "a win before the plan is not yet a result"
                        : "not enough evidence yet",
-                 px && px->cmp.rel.valid ? " (" : "", px && px->cmp.rel.valid ? e : "",
-                 px && px->cmp.rel.valid ? ")" : "");
-        snprintf(d->summary + strlen(d->summary) - 1, sizeof d->summary - strlen(d->summary) + 1,
-                 "%s.", left);
+                 now, left);
     }
 }
 

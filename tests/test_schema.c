@@ -307,12 +307,12 @@ Test(schema, metric_roles_and_margins_are_checked)
     cr_assert_str_eq(pgtest_value(db, "SELECT role FROM lift.metrics WHERE key = 'aov'"),
                      "guardrail");
     pgtest_ok(db, "UPDATE lift.metrics SET role = 'secondary', margin = NULL WHERE key = 'aov'");
-    cr_assert_str_eq(pgtest_value(db, "SELECT guardrail FROM lift.metrics WHERE key = 'aov'"),
-                     "f");
+    cr_assert_str_eq(pgtest_value(db, "SELECT guardrail FROM lift.metrics WHERE key = 'aov'"), "f");
     pgtest_ok(db, "UPDATE lift.metrics SET role = 'guardrail', margin = 0.02 WHERE key = 'aov'");
-    const char *msg = pgtest_fails(db, "UPDATE lift.metrics SET role = 'primary' WHERE key = 'aov'");
-    cr_assert(strstr(msg, "metric \"aov\": role \"primary\" is not secondary or guardrail"),
-              "%s", msg);
+    const char *msg =
+        pgtest_fails(db, "UPDATE lift.metrics SET role = 'primary' WHERE key = 'aov'");
+    cr_assert(strstr(msg, "metric \"aov\": role \"primary\" is not secondary or guardrail"), "%s",
+              msg);
     msg = pgtest_fails(db, "UPDATE lift.metrics SET margin = 1.5 WHERE key = 'aov'");
     cr_assert(strstr(msg, "metric \"aov\": margin 1.5 is not a relative loss in [0, 1)"), "%s",
               msg);

@@ -246,7 +246,8 @@ static void family(lift_correction c, double *fcr, double *fcr_marginal, int *se
         arms[k][1] = conversions(20000, 0.1 * (1 + lift));
         in[k] = (lift_metric_input){.key = "m", .kind = LIFT_KIND_PROPORTION, .arms = arms[k]};
     }
-    lift_analysis a = {.opts = FIXED, .correction = c, .nvariants = 2, .metrics = in, .nmetrics = M};
+    lift_analysis a = {
+        .opts = FIXED, .correction = c, .nvariants = 2, .metrics = in, .nmetrics = M};
     lift_analysis_out out;
     lift_err err;
     cr_assert_eq(lift_stats_analyze(&a, &out, &err), LIFT_OK, "%s", err.msg);

@@ -37,23 +37,30 @@ typedef enum {
     LIFT_REPORT_TEXT /* a terminal summary: verdict and one line per metric */
 } lift_report_format;
 
+/* How far in the future an as-of may be: clocks of two machines disagree a little. */
+#define LIFT_REPORT_CLOCK_TOLERANCE (5 * 60 * INT64_C(1000000))
+
 typedef struct lift_report_opts {
     const char *experiment;
-    int64_t as_of; /* microseconds since the epoch; windows must have elapsed by then */
+    int64_t as_of; /* microseconds since the epoch; windows must have elapsed by then. 0: now;
+                      refused beyond now + LIFT_REPORT_CLOCK_TOLERANCE, and before the start */
     double alpha;
-    lift_correction correction; /* over metrics x treatments x segments */
+    lift_correction correction; /* over metrics x treatments; each segment breakdown apart */
     bool sequential;
     double tuning;               /* N* */
     bool cuped;                  /* where the metric defines a pre-period */
     const char *const *segments; /* request attributes to break results down by */
     size_t nsegments;
+    double max_mixed_share; /* shoppers who saw two variants beyond it: invalid; 0: 0.01 */
 } lift_report_opts;
 
 typedef struct lift_report lift_report;
 
 /* Reads the experiment's config and computes its statistics (the sums inside PostgreSQL,
- * one pass; the inference here). LIFT_ENOTFOUND for an unknown experiment; LIFT_EINVAL for
- * bad options. The caller frees with lift_report_free(). */
+ * one pass; the inference and the decision here). LIFT_ENOTFOUND for an unknown
+ * experiment; LIFT_EINVAL for bad options, an as-of in the future or before the start, an
+ * attribute no exposure carries (the message lists those that exist), or events in several
+ * currencies with no reporting currency. The caller frees with lift_report_free(). */
 int lift_report_build(lift_db *db, const lift_report_opts *opts, lift_report **out, lift_err *err);
 void lift_report_free(lift_report *r); /* NULL is a no-op */
 

@@ -198,9 +198,11 @@ typedef struct lift_metric_input {
 /* Where the experiment stands against its plan, for the decision. */
 typedef struct lift_progress {
     const double *planned;  /* units the primary metric needs per variant; NULL: no plan */
-    double mde;             /* the relative effect planned for; NAN or 0: not stated */
-    double days_run;        /* NAN: unknown (no duration check) */
-    double days_planned;    /* NAN: none beyond the 7-day minimum */
+    double mde;             /* the relative effect planned for; 0 or NAN: not stated */
+    double days_run;        /* 0 or NAN: unknown (no duration check) */
+    double days_planned;    /* 0 or NAN: none beyond the 7-day minimum */
+    double days_to_plan;    /* the caller's estimate of the days until the planned sample and
+                               duration are met; 0 or NAN: estimated here from the arms' rate */
     double mixed;           /* units that saw more than one variant (excluded) */
     double max_mixed_share; /* above it the experiment is invalid; 0: 0.01 */
 } lift_progress;

@@ -33,8 +33,9 @@ void rpt_money_text(const lift_report *r, int v, char *out, size_t len)
 {
     out[0] = '\0';
     if (r->revenue < 0) {
-        snprintf(out, len, "No money metric: this experiment does not report revenue per "
-                           "shopper, so its value in money is not measured.");
+        snprintf(out, len,
+                 "No money metric: this experiment does not report revenue per "
+                 "shopper, so its value in money is not measured.");
         return;
     }
     const lift_money *m = &r->money[v];
@@ -103,14 +104,16 @@ void rpt_money_table(const lift_report *r, rpt_table *t)
         const lift_label l = rpt_result(r, (size_t)r->revenue, -1, v)->label;
         rpt_table_row(t, lift_label_name(l),
                       (const char *[]){r->variants[v], m->valid ? total : "n/a",
-                                       m->valid ? per : "n/a", treated,
-                                       m->valid ? p30 : "n/a"});
+                                       m->valid ? per : "n/a", treated, m->valid ? p30 : "n/a"});
     }
 }
 
 static void check(rpt_table *t, const char *name, const char *status, const char *detail)
 {
-    rpt_table_row(t, !strcmp(status, "fail") ? "loss" : !strcmp(status, "warn") ? "warn" : "",
+    rpt_table_row(t,
+                  !strcmp(status, "fail")   ? "loss"
+                  : !strcmp(status, "warn") ? "warn"
+                                            : "",
                   (const char *[]){name, status, detail});
 }
 
@@ -147,23 +150,23 @@ void rpt_health_table(const lift_report *r, rpt_table *t)
     for (int v = 0; v < r->nvariants; v++) {
         rpt_count(r->units[v], n, sizeof n);
         snprintf(w, sizeof w, "%.1f%%", total > 0 ? 100 * r->units[v] / total : 0.0);
-        snprintf(d + strlen(d), sizeof d - strlen(d), "%s%s %s (%s; planned %.1f%%)",
-                 v ? ", " : "", r->variants[v], n, w, wsum > 0 ? 100 * r->weights[v] / wsum : 0);
+        snprintf(d + strlen(d), sizeof d - strlen(d), "%s%s %s (%s; planned %.1f%%)", v ? ", " : "",
+                 r->variants[v], n, w, wsum > 0 ? 100 * r->weights[v] / wsum : 0);
     }
     if (o->has_srm) {
         char p[24];
         rpt_p(o->srm.p_value, p, sizeof p);
         snprintf(d + strlen(d), sizeof d - strlen(d),
-                 "; chi-square %.2f (df %d), p %s; fails below p 0.001", o->srm.chi2, o->srm.df,
-                 p);
+                 "; chi-square %.2f (df %d), p %s; fails below p 0.001", o->srm.chi2, o->srm.df, p);
     }
     check(t, "Sample ratio", o->srm.flag ? "fail" : "pass", d);
 
     /* Shoppers who saw two variants. */
     double limit = r->opts.max_mixed_share > 0 ? r->opts.max_mixed_share : 0.01;
     rpt_count((double)r->mixed, n, sizeof n);
-    snprintf(d, sizeof d, "%s shoppers (%.2f%% of all), excluded from every metric; fails above "
-                          "%.2g%%",
+    snprintf(d, sizeof d,
+             "%s shoppers (%.2f%% of all), excluded from every metric; fails above "
+             "%.2g%%",
              n, 100 * o->mixed_share, 100 * limit);
     check(t, "Saw two variants", o->mixed_share > limit ? "fail" : "pass", d);
 
@@ -173,8 +176,9 @@ void rpt_health_table(const lift_report *r, rpt_table *t)
         rpt_when(r->start_at, s, sizeof s);
         rpt_when(r->end_at, e, sizeof e);
         rpt_count((double)r->outside, n, sizeof n);
-        snprintf(d, sizeof d, "%s shoppers first exposed before the start (%s) or after the end "
-                              "(%s); they are analysed like the others",
+        snprintf(d, sizeof d,
+                 "%s shoppers first exposed before the start (%s) or after the end "
+                 "(%s); they are analysed like the others",
                  n, s, e);
         check(t, "Outside the schedule", r->outside ? "warn" : "pass", d);
     } else {
@@ -199,7 +203,10 @@ void rpt_health_table(const lift_report *r, rpt_table *t)
         }
     if (any)
         snprintf(d + strlen(d), sizeof d - strlen(d), " (fails below p 0.001)");
-    check(t, "Pre-period balance", !any ? "info" : bad ? "fail" : "pass",
+    check(t, "Pre-period balance",
+          !any  ? "info"
+          : bad ? "fail"
+                : "pass",
           any ? d : "not run: no metric has a pre-period with CUPED on");
 
     /* Immature shoppers per metric. */
@@ -245,15 +252,14 @@ void rpt_health_table(const lift_report *r, rpt_table *t)
 
 void rpt_power_table(const lift_report *r, rpt_table *t)
 {
-    static const char *const head[] = {"Metric",      "Role",           "Baseline",
-                                       "Planned per variant", "Has",    "Reached",
-                                       "MDE now",     "Plan (days)",    "Days left"};
+    static const char *const head[] = {"Metric",   "Role",    "Baseline", "Planned per variant",
+                                       "Has",      "Reached", "MDE now",  "Plan (days)",
+                                       "Days left"};
     rpt_table_init(t, 9, head);
     for (size_t m = 0; m < r->nmetrics; m++) {
         const rpt_metric *x = &r->metrics[m];
         const rpt_power *p = &x->power;
-        char role[64], base[48], need[256] = "", has[256] = "", mde[160] = "", days[32],
-            left[32];
+        char role[64], base[48], need[256] = "", has[256] = "", mde[160] = "", days[32], left[32];
         rpt_role_text(x, role, sizeof role);
         rpt_value(r, x, p->baseline, base, sizeof base);
         for (int v = 0; v < r->nvariants; v++) {
@@ -275,8 +281,8 @@ void rpt_power_table(const lift_report *r, rpt_table *t)
         else
             snprintf(left, sizeof left, "n/a");
         rpt_table_row(t, p->have && !p->reached ? "warn" : "",
-                      (const char *[]){x->name, role, base, p->have ? need : "no baseline yet",
-                                       has, p->have ? (p->reached ? "yes" : "no") : "n/a", mde,
-                                       days, left});
+                      (const char *[]){x->name, role, base, p->have ? need : "no baseline yet", has,
+                                       p->have ? (p->reached ? "yes" : "no") : "n/a", mde, days,
+                                       left});
     }
 }

@@ -140,8 +140,7 @@ void rpt_plan(lift_report *r)
                       : r->last_exposure + (int64_t)DAY_US;
     r->days_run = r->first_exposure ? days_between(r->first_exposure, end) : 0;
     double elapsed = r->first_exposure ? days_between(r->first_exposure, r->opts.as_of) : 0;
-    r->days_planned =
-        r->start_at && r->end_at ? days_between(r->start_at, r->end_at) : (double)NAN;
+    r->days_planned = r->start_at && r->end_at ? days_between(r->start_at, r->end_at) : (double)NAN;
     double *rate = lift_xcalloc((size_t)r->nvariants, sizeof *rate), total = 0;
     for (int v = 0; v < r->nvariants; v++) {
         rate[v] = r->days_run > 0 ? r->units[v] / r->days_run : 0;

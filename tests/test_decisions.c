@@ -54,7 +54,10 @@ typedef struct scenario {
 } scenario;
 
 #define DEFAULT_METRICS "aov,revenue_per_shopper,retention"
-#define A(w, n, c, b) {w, n, c, b, 0.3, 0, 0, 0}
+#define A(w, n, c, b)                                                                              \
+    {                                                                                              \
+        w, n, c, b, 0.3, 0, 0, 0                                                                   \
+    }
 #define HALF(n, c, b) A(0.5, n, c, b)
 
 static const char GUARD_AOV_2[] =
@@ -243,8 +246,7 @@ static void add_event(shopper *s, int64_t ts, const char *type, double value)
 static void live(shopper *s, const arm *a, gsl_rng *rng)
 {
     if (gsl_rng_uniform(rng) < a->pre)
-        add_event(s, s->t0 - (int64_t)((1 + 26 * gsl_rng_uniform(rng)) * (double)DAY), "order",
-                  40);
+        add_event(s, s->t0 - (int64_t)((1 + 26 * gsl_rng_uniform(rng)) * (double)DAY), "order", 40);
     if (!(gsl_rng_uniform(rng) < a->conv))
         return;
     double basket = a->basket * gsl_ran_lognormal(rng, -0.125, 0.5); /* mean a->basket */
@@ -377,8 +379,9 @@ static void load(lift_db *db, const scenario *sc, const world *w)
                     sc->schedule ? "'2026-03-02T00:00:00Z'" : "NULL",
                     sc->schedule ? "'2026-04-13T00:00:00Z'" : "NULL");
     for (int v = 0; v < sc->k; v++)
-        lift_buf_printf(&b, "INSERT INTO lift.variants (experiment, key, weight) VALUES ('x', "
-                            "'%s', %.17g);",
+        lift_buf_printf(&b,
+                        "INSERT INTO lift.variants (experiment, key, weight) VALUES ('x', "
+                        "'%s', %.17g);",
                         names[v], sc->arms[v].weight);
     lift_buf_puts(&b, "COMMIT;");
     if (!sc->running)
@@ -617,8 +620,8 @@ static void same_sums(const scenario *sc, const world *w, const json_t *report)
                 sums z = metric_sums(w, key, at[a]);
                 const json_t *got = json_object_get(res, arms[a]);
                 double n = json_number_value(json_object_get(got, "n"));
-                cr_assert_eq(n, z.n, "%s: %s %s n %.0f, computed here %.0f", sc->name, key,
-                             arms[a], n, z.n);
+                cr_assert_eq(n, z.n, "%s: %s %s n %.0f, computed here %.0f", sc->name, key, arms[a],
+                             n, z.n);
                 const json_t *mean = json_object_get(got, "mean");
                 double want = !strcmp(key, "aov") ? z.sum / z.den_sum : z.sum / z.n;
                 if (z.n > 0 && json_is_number(mean))
@@ -661,8 +664,7 @@ ParameterizedTest(int *which, decisions, table, .init = setup, .fini = teardown,
     snprintf(args, sizeof args, "report x --format json --out - --as-of %.19sZ --correction %s%s",
              as_of, sc->correction ? sc->correction : "bh", sc->sequential ? " --sequential" : "");
     if (sc->max_mixed > 0)
-        snprintf(args + strlen(args), sizeof args - strlen(args), " --max-mixed %g",
-                 sc->max_mixed);
+        snprintf(args + strlen(args), sizeof args - strlen(args), " --max-mixed %g", sc->max_mixed);
     json_t *report = run_json(conninfo, args);
     same_sums(sc, &w, report);
     expect_decisions(sc, json_object_get(report, "decisions"), "report");

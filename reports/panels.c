@@ -213,9 +213,6 @@ void rpt_health_table(const lift_report *r, rpt_table *t)
     d[0] = '\0';
     for (size_t m = 0; m < r->nmetrics; m++) {
         const rpt_metric *x = &r->metrics[m];
-        double counted = 0;
-        for (int v = 0; v < r->nvariants; v++)
-            counted += x->arms[v].n;
         double share = total > 0 ? (double)x->immature / total : 0;
         rpt_count((double)x->immature, n, sizeof n);
         snprintf(d + strlen(d), sizeof d - strlen(d), "%s%s %.0f%% (%s)", m ? ", " : "", x->name,

@@ -27,9 +27,15 @@ void lift_log_write(lift_log_level level, const char *fmt, ...)
     va_end(ap);
     if (m < 0)
         m = 0;
+    size_t start = n;
     n += (size_t)m;
     if (n > sizeof line - 2)
         n = sizeof line - 2; /* truncated: still one line */
+    /* One event, one line: PostgreSQL's messages carry DETAIL and HINT on lines of their
+     * own, which would read as separate (unprefixed) events. */
+    for (size_t i = start; i < n; i++)
+        if (line[i] == '\n' || line[i] == '\r')
+            line[i] = ' ';
     line[n++] = '\n';
     ssize_t w = write(STDERR_FILENO, line, n);
     (void)w; /* nowhere left to report a failed log write */

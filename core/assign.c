@@ -344,12 +344,16 @@ int lift_assign_eval(const lift_config *cfg, const lift_request *req, lift_assig
         if (!flush) {
             const lift_experiment *e = &cfg->experiments[i];
             int forced;
-            if (!active(e, req->now) || (held_out && !e->holdout) || !eligible(&s, e, &forced))
+            if (!active(e, req->now) || !eligible(&s, e, &forced))
                 continue;
+            /* A QA override wins even over the holdout: QA must see the variant it asked for
+             * (it is served, never logged, so no analysis sees it). */
             if (forced >= 0) {
                 out[k++] = (lift_assignment){(int)i, forced, LIFT_REASON_OVERRIDE};
                 continue;
             }
+            if (held_out && !e->holdout)
+                continue;
             if (e->hash_version != 2) {
                 double h = hash_v1(unit_fnv(&s), e->seed_u16, e->seed_u16_len);
                 int v = lift_choose_variant(h, (const double(*)[2])e->ranges, e->nvariants);

@@ -188,7 +188,13 @@ static uint16_t first_bucket(double x)
 
 static int load_variants(loader *l, const json_t *arr, lift_experiment *e)
 {
-    if (!json_is_array(arr) || json_array_size(arr) == 0 || json_array_size(arr) > 100)
+    /* A draft or stopped experiment may have no variants yet: the database allows it, and
+     * one such row must not hold every later config change back. It is never served. */
+    bool none = !arr || json_is_null(arr) || (json_is_array(arr) && json_array_size(arr) == 0);
+    if (none && e->status != LIFT_STATUS_RUNNING)
+        return LIFT_OK;
+    if (!json_is_array(arr) || json_array_size(arr) == 0 ||
+        json_array_size(arr) > LIFT_VARIANTS_MAX)
         return bad(l, "variants", "expected an array of 1 to 100 variants");
     e->nvariants = (int)json_array_size(arr);
     e->variants = arena_alloc(l->arena, (size_t)e->nvariants * sizeof *e->variants);

@@ -226,6 +226,9 @@ static int exposure(const lift_ingest *in, const item *it, json_t *j, lift_buf *
     if (x < 0)
         return lift_json_fail(it->err, it->where, "experiment", "no such experiment");
     const lift_experiment *e = &in->cfg->experiments[x];
+    if (e->status != LIFT_STATUS_RUNNING)
+        return lift_json_fail(it->err, it->where, "experiment", "is not running (it is %s)",
+                              e->status == LIFT_STATUS_DRAFT ? "a draft" : "stopped");
     int v = lift_config_variant(e, var, var_len);
     if (v < 0)
         return lift_json_fail(it->err, it->where, "variant", "no such variant in this experiment");

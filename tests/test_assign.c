@@ -534,6 +534,25 @@ Test(assign_eval, holdout_shoppers_get_no_other_experiment)
     lift_config_free(cfg);
 }
 
+Test(assign_eval, qa_overrides_win_over_the_holdout)
+{
+    /* Everyone is held out (holdout weight 1); the QA unit still gets its override. */
+    lift_config *cfg =
+        config("{\"experiments\":[{\"key\":\"recs\",\"variants\":[{\"key\":\"c\"},{\"key\":\"t\"}],"
+               " \"overrides\":[{\"unit\":\"qa\",\"variant\":\"t\"}]},"
+               "{\"key\":\"hold\",\"kind\":\"holdout\",\"variants\":["
+               " {\"key\":\"holdout\",\"weight\":1},{\"key\":\"rest\",\"weight\":0}]}]}");
+    cr_assert_str_eq(
+        answer(cfg, "qa", NULL, 0, true, 0),
+        "{\"unit\":\"qa\",\"assignments\":[{\"experiment\":\"recs\",\"variant\":\"t\","
+        "\"variant_index\":1,\"payload\":{},\"override\":true},{\"experiment\":\"hold\","
+        "\"variant\":\"holdout\",\"variant_index\":0,\"payload\":{}}]}");
+    cr_assert_str_eq(answer(cfg, "shopper", NULL, 0, true, 0),
+                     "{\"unit\":\"shopper\",\"assignments\":[{\"experiment\":\"hold\","
+                     "\"variant\":\"holdout\",\"variant_index\":0,\"payload\":{}}]}");
+    lift_config_free(cfg);
+}
+
 Test(assign_eval, no_consent_gets_control_unlogged)
 {
     lift_config *cfg = config(

@@ -137,6 +137,26 @@ Test(config_db, database_and_file_give_the_same_assignments)
     lift_db_close(db);
 }
 
+Test(config_db, a_draft_without_variants_does_not_hold_the_config_back)
+{
+    lift_db *db = pgtest_db(NULL, 0);
+    pgtest_ok(db, SQL);
+    pgtest_ok(db, "INSERT INTO lift.experiments (key, name) VALUES ('later', 'Not yet')");
+    lift_err err;
+    lift_config *cfg = lift_config_load_db(db, &err);
+    cr_assert(cfg, "%s", err.msg);
+    int later = lift_config_find(cfg, "later", 5);
+    cr_assert_geq(later, 0);
+    cr_assert_eq(cfg->experiments[later].nvariants, 0);
+    cr_assert_eq(cfg->experiments[later].status, LIFT_STATUS_DRAFT);
+    lift_config_free(cfg);
+    /* A running experiment still needs its variants. */
+    const char *doc = "{\"experiments\":[{\"key\":\"x\",\"variants\":[]}]}";
+    cr_assert_null(lift_config_parse(doc, strlen(doc), &err));
+    cr_assert_str_eq(err.msg, "experiments[0].variants: expected an array of 1 to 100 variants");
+    lift_db_close(db);
+}
+
 /* --- the CLI --------------------------------------------------------------------------- */
 
 static const char *tmpdir(void)

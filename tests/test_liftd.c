@@ -204,6 +204,26 @@ static void refused(int status, const char *field, const char *message)
     json_decref(j);
 }
 
+Test(liftd, exposures_of_an_experiment_that_is_not_running_are_refused)
+{
+    /* A draft committed without variants must not hold the next config change back. */
+    pgtest_ok(db, "INSERT INTO lift.experiments (key, name) VALUES ('later', 'Not yet');"
+                  "UPDATE lift.experiments SET status = 'stopped' WHERE key = 'search_rank'");
+    const char *body = "{\"exposures\":[{\"event_id\":\"s1\",\"unit\":\"u\",\"experiment\":"
+                       "\"search_rank\",\"variant\":\"a\"}]}";
+    int64_t t0 = lift_time_mono();
+    while (liftd_post(&d, "/v1/exposures", body, &r) == 202 && lift_time_mono() - t0 < 2000000)
+        sleep_us(5000); /* until the change is served */
+    refused(400, "exposures[0].experiment",
+            "exposures[0].experiment: is not running (it is stopped)");
+    body = "{\"exposures\":[{\"event_id\":\"s2\",\"unit\":\"u\",\"experiment\":\"later\","
+           "\"variant\":\"a\"}]}";
+    cr_assert_eq(liftd_post(&d, "/v1/exposures", body, &r), 400);
+    refused(400, "exposures[0].experiment", "is not running (it is a draft)");
+    /* (s1 may have been stored by a POST before the change was served.) */
+    cr_assert_eq(count("SELECT count(*) FROM lift.exposures WHERE event_id = 's2'"), 0);
+}
+
 /* Malformed and hostile requests: tests/test_hostile.c. */
 
 Test(liftd, percent_encoded_utf8_ids_are_fine)

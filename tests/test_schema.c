@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "lift/migrate.h"
+#include "lift/sqlfiles.h"
 #include "support/pgtest.h"
 
 static lift_db *db;
@@ -290,9 +291,16 @@ Test(schema, migrations_run_twice_change_nothing)
     int applied = -1;
     cr_assert_eq(lift_migrate(db, &applied, NULL, NULL, &err), LIFT_OK, "%s", err.msg);
     cr_assert_eq(applied, 0);
+    /* Every migration file built in, each recorded once. */
+    char want[512] = "";
+    for (size_t i = 0; i < lift_sql_nfiles; i++)
+        if (!strncmp(lift_sql_files[i].name, "migrations/", 11))
+            snprintf(want + strlen(want), sizeof want - strlen(want), "%s%.4s", *want ? "," : "",
+                     lift_sql_files[i].name + 11);
+    cr_assert(!strncmp(want, "0001,0002,0003,0004", 19), "built in: %s", want);
     cr_assert_str_eq(pgtest_value(db, "SELECT string_agg(version, ',' ORDER BY version) "
                                       "FROM lift.schema_migrations"),
-                     "0001,0002,0003,0004,0005");
+                     want);
 }
 
 /* Migration 0005: roles, margins and the long-term flag of metrics; rates and currencies. */
@@ -359,4 +367,30 @@ Test(schema, writer_role_cannot_change_config_or_read_other_schemas)
     cr_assert_has(pgtest_fails(w, "SELECT * FROM lift.events"), "permission denied");
     cr_assert_has(pgtest_fails(w, "SELECT * FROM public.secrets"), "permission denied");
     lift_db_close(w);
+}
+
+Test(schema, refuses_deleting_or_renaming_a_metric_in_use)
+{
+    pgtest_ok(db, GOOD); /* primary metric: conversion (the default) */
+    const char *msg = pgtest_fails(db, "DELETE FROM lift.metrics WHERE key = 'conversion'");
+    cr_assert_str_eq(msg, "metric \"conversion\" is used by experiment \"recs\"");
+    msg = pgtest_fails(db, "UPDATE lift.metrics SET key = 'conv' WHERE key = 'conversion'");
+    cr_assert_str_eq(msg, "metric \"conversion\" is used by experiment \"recs\"");
+    /* Unused metrics may go, and used ones may change in other ways. */
+    pgtest_ok(db, "UPDATE lift.metrics SET name = 'Converted' WHERE key = 'conversion';"
+                  "DELETE FROM lift.metrics WHERE key = 'engagement'");
+}
+
+Test(schema, refuses_null_event_types_and_a_101st_variant)
+{
+    const char *msg =
+        pgtest_fails(db, "INSERT INTO lift.metrics (key, name, kind, event_types) VALUES"
+                         "  ('m', 'M', 'mean', ARRAY['order', NULL])");
+    cr_assert_str_eq(msg, "metric \"m\": event type lists must not contain NULL");
+    msg = pgtest_fails(db, "BEGIN;"
+                           "INSERT INTO lift.experiments (key, name) VALUES ('many', 'Many');"
+                           "INSERT INTO lift.variants (experiment, key, weight)"
+                           "  SELECT 'many', 'v' || i, 0 FROM generate_series(1, 101) i;"
+                           "COMMIT;");
+    cr_assert_str_eq(msg, "experiment \"many\": more than 100 variants");
 }

@@ -12,6 +12,9 @@
 #include "lift/audience.h"
 #include "lift/err.h"
 
+/* The most variants an experiment may have (the database refuses more, too). */
+#define LIFT_VARIANTS_MAX 100
+
 typedef enum { LIFT_STATUS_DRAFT, LIFT_STATUS_RUNNING, LIFT_STATUS_STOPPED } lift_status;
 
 typedef struct lift_variant {

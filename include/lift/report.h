@@ -1,23 +1,39 @@
-/* Lift reports: from the raw exposures and events of one experiment to a report that says,
- * in plain words and in pictures, whether personalization lifted each metric, by how much
- * and how sure we are. HTML (self-contained, inline SVG plots), Markdown, JSON and CSV.
+/* Lift reports: from the raw exposures and events of one experiment to a report that leads
+ * with the decision per treatment, the money and the health checks, then says, in plain
+ * words and in pictures, whether personalization lifted each metric, by how much and how
+ * sure we are. HTML (self-contained, inline SVG plots), Markdown, JSON, CSV and text.
  *
- * The JSON report's fields (every one always present; null where not applicable):
+ * The JSON report's fields (report_version 2; every one always present; null where not
+ * applicable):
  *   report_version, generated_at, as_of,
+ *   decisions [{variant, outcome, summary, days_left, reasons [{code, metric, text}]}],
+ *   money {currency, currency_source, metric, programme, variants [{variant, valid,
+ *     ci_level, per_shopper, per_shopper_ci, treated, total, total_ci, daily_shoppers,
+ *     per_30_days, per_30_days_ci, text}]},
+ *   health {srm, mixed {units, share, threshold, pass}, outside_schedule {checked, units},
+ *     pre_period [{metric, variant, p_value, imbalance}], immature [{metric, units, share,
+ *     days_to_mature}], freshness {latest_exposure, latest_event},
+ *     currency {excluded_events, excluded_by_currency}},
  *   experiment {key, name, hypothesis, status, kind, phase, primary_metric, target_mde,
- *     target_power, variants [{key, weight, control, units}]},
- *   settings {alpha, correction, sequential, prior, cuped, segments},
+ *     target_power, start_at, end_at, revenue_metric, variants [{key, weight, control,
+ *     units}]},
+ *   settings {alpha, correction, sequential, prior, cuped, segments, max_mixed_share},
  *   exposure {first, last, days_run, units, mixed_excluded},
  *   srm {chi2, df, p_value, flag} | null,
- *   verdicts [{variant, metric, outcome, text}],
- *   power {metric, baseline, planned_per_variant, observed_per_variant (min), reached_sample,
- *     days_run, whole_weeks_run, reached_duration, underpowered},
- *   metrics [{key, name, description, type, direction, guardrail, window_days, cap,
- *     cuped_pre_days, immature_excluded, results [<liftctl stats result>]}],
- *   segments [{attribute, value, results [<liftctl stats result>]}],
- *   series {primary_metric, days [{day, units [per variant], relative [{variant, estimate,
- *     lo, hi}]}]}
- * where <liftctl stats result> is the object of docs/statistics.md (liftctl stats). */
+ *   verdicts [{variant, metric, outcome, text}] (version 1's: the primary's label and the
+ *     decision's summary),
+ *   power {metric, baseline, planned_per_variant (the control's need), observed_per_variant
+ *     (min), reached_sample, days_run, days_planned, whole_weeks_run, reached_duration,
+ *     underpowered},
+ *   metrics [{key, name, description, type, direction, guardrail, role, margin, long_term,
+ *     money, window_days, cap, cuped_pre_days, immature_excluded, power {baseline, alpha,
+ *     needed_per_variant, reached, mde_now, plan_days, days_left},
+ *     results [<liftctl stats result>]}],
+ *   segments [{attribute, value, family, results [<liftctl stats result>]}],
+ *   series {primary_metric, ci_level, always_valid, days [{day, units [per variant],
+ *     relative [{variant, estimate, lo, hi}]}]}
+ * where <liftctl stats result> and the decisions are the objects of docs/statistics.md
+ * (liftctl stats). */
 #ifndef LIFT_REPORT_H
 #define LIFT_REPORT_H
 

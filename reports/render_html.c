@@ -35,7 +35,7 @@ static const char CSS[] =
     "th,td{padding:4px 10px;border-bottom:1px solid #e5e7eb;text-align:right}"
     "th:first-child,td:first-child{text-align:left}th{background:#f3f4f6;font-weight:600}"
     "tr.win td{background:#f0fdf4}tr.loss td{background:#fef2f2}"
-    "td:last-child{font-weight:600}"
+    "td:last-child{font-weight:600}table.health td{font-weight:400}"
     "table.kv td{text-align:left}table.seg td:nth-child(2),table.seg td:nth-child(3){"
     "text-align:left}"
     "svg{display:block;margin:8px 0}svg text{font:12px system-ui,sans-serif;fill:#374151}"

@@ -454,8 +454,8 @@ static void decide_variant(const lift_analysis *a, const lift_analysis_out *out,
         const lift_metric_input *m = &a->metrics[i];
         if (!m->segment && !long_term_mature(m))
             add(d, cap, LIFT_REASON_IMMATURE, (int)i,
-                "%s is a long-term metric: its window ends for the last shoppers who entered "
-                "in %.0f days; until then a long-term loss cannot be ruled out.",
+                "%s is a long-term metric: its window runs out for the planned shoppers in "
+                "%.0f days; until then a long-term loss cannot be ruled out.",
                 name_of(m), ceil(m->days_to_mature));
     }
 

@@ -43,30 +43,31 @@ static void with_unit(const char *number, const char *u, char *out, size_t len)
     snprintf(out, len, "%s%s%s", number, *u ? " " : "", u);
 }
 
-void rpt_value(const lift_report *r, const rpt_metric *m, double x, char *out, size_t len)
+/* A value (delta false) or a difference of two (delta true, signed; proportions in
+ * percentage points): two decimals, separators, the currency for money. */
+static void number(const lift_report *r, const rpt_metric *m, double x, bool delta, char *out,
+                   size_t len)
 {
     char n[64];
     if (!isfinite(x)) {
         snprintf(out, len, "n/a");
     } else if (m->kind == LIFT_KIND_PROPORTION) {
-        snprintf(out, len, "%s%%", lift_fmt_grouped(n, sizeof n, 100 * x, 2, false));
+        snprintf(out, len, "%s%s", lift_fmt_grouped(n, sizeof n, 100 * x, 2, delta),
+                 delta ? " pp" : "%");
     } else {
-        lift_fmt_grouped(n, sizeof n, x, 2, false);
+        lift_fmt_grouped(n, sizeof n, x, 2, delta);
         with_unit(n, unit(r, m), out, len);
     }
 }
 
+void rpt_value(const lift_report *r, const rpt_metric *m, double x, char *out, size_t len)
+{
+    number(r, m, x, false, out, len);
+}
+
 void rpt_delta(const lift_report *r, const rpt_metric *m, double x, char *out, size_t len)
 {
-    char n[64];
-    if (!isfinite(x)) {
-        snprintf(out, len, "n/a");
-    } else if (m->kind == LIFT_KIND_PROPORTION) {
-        snprintf(out, len, "%s pp", lift_fmt_grouped(n, sizeof n, 100 * x, 2, true));
-    } else {
-        lift_fmt_grouped(n, sizeof n, x, 2, true);
-        with_unit(n, unit(r, m), out, len);
-    }
+    number(r, m, x, true, out, len);
 }
 
 void rpt_money(const lift_report *r, double x, char *out, size_t len)

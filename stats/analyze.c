@@ -58,10 +58,7 @@ static int by_family(const void *x, const void *y)
 static void intervals_at(lift_result *x, const lift_test_opts *o, double level)
 {
     x->ci_level = 1 - level;
-    if (x->cmp.abs.valid)
-        lift_stats_interval_at(&x->cmp.abs, &x->cmp, o, level, &x->abs_ci);
-    if (x->cmp.rel.valid)
-        lift_stats_interval_at(&x->cmp.rel, &x->cmp, o, level, &x->rel_ci);
+    lift_stats_intervals_at(&x->cmp, o, level, &x->abs_ci, &x->rel_ci);
 }
 
 /* Corrects each family (members sorted by family) and draws its intervals at the level

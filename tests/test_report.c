@@ -625,19 +625,6 @@ static json_t *report_json(const char *args, int expect_status, char *out, size_
     return doc;
 }
 
-static const json_t *metric_result(const json_t *doc, const char *key)
-{
-    size_t i;
-    const json_t *m;
-    json_array_foreach(json_object_get(doc, "metrics"), i, m)
-    {
-        if (!strcmp(json_string_value(json_object_get(m, "key")), key))
-            return json_array_get(json_object_get(m, "results"), 0);
-    }
-    cr_assert_fail("no metric %s", key);
-    return NULL;
-}
-
 static double arm_mean(const json_t *res, const char *arm)
 {
     return json_number_value(json_object_get(json_object_get(res, arm), "mean"));
@@ -666,7 +653,7 @@ Test(report, the_json_leads_with_the_decision_money_and_health)
     cr_assert(json_array_size(json_object_get(d, "reasons")) > 0);
     /* Money: the revenue difference times the treated shoppers, and its interval. */
     const json_t *m = json_array_get(json_object_get(json_object_get(doc, "money"), "variants"), 0);
-    const json_t *rev = metric_result(doc, "revenue_per_shopper");
+    const json_t *rev = cli_metric_result(doc, "revenue_per_shopper");
     double per = json_number_value(json_object_get(json_object_get(rev, "absolute"), "estimate"));
     double treated = json_number_value(json_object_get(m, "treated"));
     cr_assert_eq(treated, 3000);
@@ -730,7 +717,7 @@ Test(report, money_is_converted_at_the_days_rate_and_what_has_no_rate_is_counted
                   " ('USD', '2026-04-03', 0.8);");
     json_t *doc =
         report_json("report fx --format json --out - --as-of 2026-06-01", 0, out, sizeof out);
-    const json_t *rev = metric_result(doc, "revenue_per_shopper");
+    const json_t *rev = cli_metric_result(doc, "revenue_per_shopper");
     cr_assert(fabs(arm_mean(rev, "control") - 161.0 / 3) < 1e-9, "%.17g", arm_mean(rev, "control"));
     cr_assert(fabs(arm_mean(rev, "treatment") - 40.0 / 3) < 1e-9, "%.17g",
               arm_mean(rev, "treatment"));
@@ -744,7 +731,7 @@ Test(report, money_is_converted_at_the_days_rate_and_what_has_no_rate_is_counted
 
     pgtest_ok(db, "UPDATE lift.experiments SET currency = 'USD' WHERE key = 'fx'");
     doc = report_json("report fx --format json --out - --as-of 2026-06-01", 0, out, sizeof out);
-    rev = metric_result(doc, "revenue_per_shopper");
+    rev = cli_metric_result(doc, "revenue_per_shopper");
     cr_assert(fabs(arm_mean(rev, "control") - (100 / 0.9 + 50 + 20) / 3) < 1e-9, "%.17g",
               arm_mean(rev, "control"));
     cr_assert(fabs(arm_mean(rev, "treatment") - 30 / 0.9 / 3) < 1e-9, "%.17g",
@@ -775,9 +762,9 @@ Test(report, segments_are_corrected_in_their_own_family_and_unknown_ones_refused
                                        "engagement"};
     for (size_t i = 0; i < 5; i++) {
         double a = json_number_value(
-                   json_object_get(metric_result(plain, keys[i]), "p_value_adjusted")),
+                   json_object_get(cli_metric_result(plain, keys[i]), "p_value_adjusted")),
                b = json_number_value(
-                   json_object_get(metric_result(seg, keys[i]), "p_value_adjusted"));
+                   json_object_get(cli_metric_result(seg, keys[i]), "p_value_adjusted"));
         /* The same up to the order PostgreSQL adds the same floats in (1e-16). */
         cr_assert(fabs(a - b) <= 1e-12 * fmax(a, b),
                   "%s: adjusted p %.17g without segments, "
@@ -831,7 +818,7 @@ Test(report, the_sequential_band_is_always_valid_and_ends_at_the_headline_interv
         const json_t *last = json_array_get(
             json_object_get(json_array_get(days, json_array_size(days) - 1), "relative"), 0);
         const json_t *shown = json_object_get(
-            json_object_get(metric_result(docs[k], "conversion"), "interval"), "relative");
+            json_object_get(cli_metric_result(docs[k], "conversion"), "interval"), "relative");
         double lo = json_number_value(json_object_get(last, "lo")),
                hi = json_number_value(json_object_get(last, "hi"));
         cr_assert(fabs(lo - json_number_value(json_array_get(shown, 0))) < 1e-12, "lo %g", lo);

@@ -129,6 +129,10 @@ void lift_stats_sequential_at(double estimate, double se, double n, double alpha
 void lift_stats_interval_at(const lift_estimate *e, const lift_comparison *c,
                             const lift_test_opts *o, double level, lift_interval *out);
 
+/* Both of c's intervals (those of valid estimates) at `level`, the quantile computed once. */
+void lift_stats_intervals_at(const lift_comparison *c, const lift_test_opts *o, double level,
+                             lift_interval *abs, lift_interval *rel);
+
 /* CUPED's theta from the two arms pooled; 0 (and *fallback) when a pooled variance is 0. */
 double lift_stats_cuped_theta(lift_kind kind, const lift_suff *a, const lift_suff *b,
                               bool *fallback);

@@ -150,7 +150,9 @@ DECLARE
     seg_value text := 'NULL::text';
     bound_cols text := '';
     agg_cols text := '';
-    fx text := '1::float8';  -- an event's conversion factor into the reporting currency
+    fx text;                 -- an event's conversion factor into the reporting currency
+    event_cols text;         -- what the per-shopper aggregate reads of each event
+    currency_aggs text;      -- per shopper: events left out, or the currencies seen
     x text;
     d text;
     z text;
@@ -250,7 +252,16 @@ BEGIN
     -- Conversion: 1 in the reporting currency; else its rate over the reporting currency's,
     -- both quoted in the store's (whose own rate is 1); NULL (the event is left out)
     -- without a rate for the event's day.
-    IF currency IS NOT NULL THEN
+    -- Without a reporting currency nothing is converted (and nothing left out): the report
+    -- reads the events' currencies instead, to refuse several. With one, each event is
+    -- converted; one without a rate gets no type bit (it counts for no metric) and is
+    -- counted.
+    IF currency IS NULL THEN
+        event_cols := format('e.ts, e.value, e.currency, %s AS tb FROM lift.events e', type_code);
+        currency_aggs := 'min(e.currency) FILTER (WHERE e.value IS NOT NULL) AS cur_lo, '
+                         'max(e.currency) FILTER (WHERE e.value IS NOT NULL) AS cur_hi, '
+                         '0::bigint AS x_n, NULL::bpchar[] AS x_cur';
+    ELSE
         store_currency := coalesce(store_currency, currency);
         fx := format($f$CASE WHEN coalesce(e.currency, %1$L) = %2$L THEN 1::float8
             ELSE %3$s / %4$s END$f$, store_currency, currency,
@@ -260,6 +271,12 @@ BEGIN
             CASE WHEN currency = store_currency THEN '1::float8'
                  ELSE format($r$(SELECT r.rate FROM lift.fx_rates r WHERE r.currency = %L
                      AND r.day = (e.ts AT TIME ZONE 'UTC')::date)$r$, currency) END);
+        event_cols := format('e.ts, e.value * c.f AS value, e.currency, CASE WHEN e.value IS NOT '
+                             'NULL AND c.f IS NULL THEN 0 ELSE %s END AS tb FROM lift.events e '
+                             'CROSS JOIN LATERAL (SELECT %s AS f) c', type_code, fx);
+        currency_aggs := 'NULL::bpchar AS cur_lo, NULL::bpchar AS cur_hi, '
+                         'count(*) FILTER (WHERE e.tb = 0) AS x_n, '
+                         'array_agg(e.currency) FILTER (WHERE e.tb = 0) AS x_cur';
     END IF;
 
     -- Segments: the attribute's value at first exposure; one grouping set each.
@@ -288,14 +305,8 @@ per_unit AS MATERIALIZED (
     SELECT u.variant, u.t0, u.t_last, u.is_mixed %4$s, a.*
     FROM (SELECT u.* %6$s FROM u) u
     CROSS JOIN LATERAL (
-        SELECT %5$s, count(*) FILTER (WHERE e.tb = 0) AS x_n,
-               array_agg(e.currency) FILTER (WHERE e.tb = 0) AS x_cur,
-               min(e.currency) FILTER (WHERE e.value IS NOT NULL) AS cur_lo,
-               max(e.currency) FILTER (WHERE e.value IS NOT NULL) AS cur_hi,
-               max(e.ts) AS ts_last
-        FROM (SELECT e.ts, e.value * c.f AS value, e.currency,
-                     CASE WHEN e.value IS NOT NULL AND c.f IS NULL THEN 0 ELSE %18$s END AS tb
-              FROM lift.events e CROSS JOIN LATERAL (SELECT %19$s AS f) c
+        SELECT %5$s, %20$s, max(e.ts) AS ts_last
+        FROM (SELECT %19$s
               WHERE e.unit = u.unit AND e.ts >= u.lo AND e.ts < u.hi AND e.type = ANY (%7$L)
               OFFSET 0) e) a
 ),
@@ -342,7 +353,7 @@ ORDER BY 1, 2, 3, 4, 5, 6
 $q$,
         pg_temp.lift_span(max_pre), pg_temp.lift_span(max_window), seg_first, seg_cols, substr(agg_cols, 3), bound_cols, types,
         caps, replace(seg_cols, 'u.', 'p.'), vals, seg_keys, sums, seg_attr, seg_value, rolls,
-        seg_sets, rows_, type_code, fx)
+        seg_sets, rows_, type_code, event_cols, currency_aggs)
     USING exp, ph, as_of, start_at, end_at;
 END
 $fn$;

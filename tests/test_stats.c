@@ -494,6 +494,33 @@ Test(stats_degenerate, malformed_requests_name_the_field)
             "request is not valid JSON (line 1, column 76): real number overflow near '1e400'");
 }
 
+/* The decision's fields (docs/statistics.md, liftctl stats) are as strict as the rest. */
+Test(stats_degenerate, decision_fields_are_checked)
+{
+#define M2(a, b)                                                                                   \
+    "{\"variants\":[\"c\",\"t\"],\"metrics\":[{\"key\":\"m\",\"type\":\"proportion\"," a           \
+    "\"data\":[{\"n\":30,\"sum\":3},{\"n\":30,\"sum\":3}]},{\"key\":\"k\",\"type\":"               \
+    "\"proportion\"," b "\"data\":[{\"n\":30,\"sum\":3},{\"n\":30,\"sum\":3}]}]}"
+    refused(M2("\"role\":\"primary\",", "\"role\":\"primary\","),
+            "metrics[1].role: metrics[0] is the primary already: one metric decides");
+    refused(M2("\"role\":\"boss\",", ""),
+            "metrics[0].role: expected one of \"secondary\", \"primary\", \"guardrail\"");
+    refused(M2("\"margin\":0.02,", ""),
+            "metrics[0].margin: a margin is for guardrails (\"role\": \"guardrail\")");
+    refused(M2("\"role\":\"guardrail\",\"margin\":1.5,", ""),
+            "metrics[0].margin: expected a number in [0, 0.999999]");
+    refused(M2("\"long_term\":1,", ""), "metrics[0].long_term: expected true or false");
+    refused("{\"variants\":[\"c\",\"t\"],\"plan\":{\"shoppers\":5},\"metrics\":[]}",
+            "plan.shoppers: unknown field");
+    refused("{\"variants\":[\"c\",\"t\"],\"plan\":{\"shoppers_per_variant\":[5]},"
+            "\"metrics\":[]}",
+            "plan.shoppers_per_variant: expected an array of 2 numbers, one per variant");
+    refused("{\"variants\":[\"c\",\"t\"],\"revenue_metric\":\"gmv\",\"metrics\":[]}",
+            "revenue_metric: expected the key of a mean metric of the request (revenue per "
+            "shopper)");
+#undef M2
+}
+
 Test(stats_degenerate, large_counts_stay_exact)
 {
     /* 3.1% of a billion against 3.11%: p(1-p) from integer counts has no cancellation. */
@@ -580,4 +607,18 @@ Test(stats_cli, power_prints_sample_and_whole_weeks)
     cr_assert(strstr(out, "shoppers per variant:    31,231"), "%s", out);
     cr_assert(strstr(out, "3 weeks (21 days at 4000 shoppers a day"), "%s", out);
     cr_assert(strstr(out, " 3 weeks     42000 shoppers per variant"), "%s", out);
+}
+
+Test(stats_cli, power_plans_a_holdout_at_its_allocation)
+{
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "%s power --baseline 5%% --mde 5%% --split 5/95",
+             pgtest_bin("liftctl"));
+    int status;
+    const char *out = run(cmd, &status);
+    cr_assert_eq(status, 0, "%s", out);
+    /* scipy (tests/ref, "allocation"): 62,940 and 1,195,848; equal arms ask 122,121 each. */
+    cr_assert(strstr(out, "control shoppers:        62,940"), "%s", out);
+    cr_assert(strstr(out, "treatment shoppers:      1,195,848"), "%s", out);
+    cr_assert(strstr(out, "equal arms, per arm:     122,121"), "%s", out);
 }

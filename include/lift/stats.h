@@ -1,8 +1,11 @@
 /* Statistics on per-variant sufficient statistics, as defined in docs/statistics.md:
  * proportion, mean and ratio metrics; absolute and relative lift with delta-method
  * standard errors and Welch–Satterthwaite degrees of freedom; CUPED; always-valid
- * sequential intervals; sample ratio mismatch; Holm and Benjamini–Hochberg; a Bayesian
- * view; sample size and MDE. No I/O; nothing here logs or exits.
+ * sequential intervals; sample ratio mismatch; Holm and Benjamini–Hochberg with intervals
+ * that agree with them; one-sided guardrails; a Bayesian view; sample size and MDE at the
+ * real allocation; money; and the decision per treatment (ship, rollback, keep running, no
+ * effect, invalid) that reports and `liftctl stats` share. No I/O; nothing here logs or
+ * exits.
  *
  * Accuracy. Inputs are sums, so a variance is (sum_sq - sum^2/n)/(n-1): when the mean is
  * large against the spread, the subtraction cancels digits that no formula can recover

@@ -1,10 +1,12 @@
 # lift — build, test and benchmark. Everything goes to $(BUILD) (default build/).
 #
-#   make            deps + build/liftd + build/liftctl
+#   make            build/liftd + build/liftctl (checks the build packages, never installs)
+#   make deps       installs the Debian packages the tests need (as root)
 #   make test       deps + build + the whole suite against a throwaway PostgreSQL
 #   make test-faults the fault tests (tests/fault/) at full length
 #   make demo       the main job end to end (see README)
 #   make sanitize   the suite under ASan+UBSan (clang)
+#   make tsan       the tests that run threads (liftd's among them) under ThreadSanitizer
 #   make fuzz       the libFuzzer harnesses of tests/fuzz/, FUZZ_SECONDS each (default 60)
 #   make bench      benchmarks under bench/
 #   make soak       liftd under half its maximum load for SOAK_SECONDS (default 600)
@@ -72,16 +74,15 @@ ALL_LIBS    := $(L)liftreport.a $(L)liftsim.a $(L)liftd.a $(DB_LIBS)
 # Tests of the pure layers link without libpq or libmicrohttpd (GSL only for reference
 # statistics in the tests themselves): the proof that
 # core/ stands apart from the database and the server.
-PURE_TESTS := $(BUILD)/tests/test_assign $(BUILD)/tests/test_text $(BUILD)/tests/test_names \
-              $(BUILD)/tests/test_config_model
+PURE_TESTS := $(BUILD)/tests/test_assign $(BUILD)/tests/test_text $(BUILD)/tests/test_config_model
 
-.PHONY: all deps build-all build-tests test test-faults sanitize fuzz bench soak demo clean \
+.PHONY: all deps build-all build-tests test test-faults sanitize tsan fuzz bench soak demo clean \
         format format-check
 .DEFAULT_GOAL := all
 .PRECIOUS: $(BUILD)/%.o $(BUILD)/tests/%.o $(BUILD)/tests/fault/%.o $(BUILD)/bench/%.o
 
 all:
-	@scripts/deps.sh build
+	@scripts/deps.sh build check
 	@$(MAKE) --no-print-directory -j$(JOBS) build-all
 
 deps:
@@ -108,6 +109,19 @@ sanitize:
 	  SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
 	  -j$(JOBS) build-tests
 	@LIFT_SANITIZE=1 tests/run.sh build-asan
+
+# The tests that run threads, in-process or in the liftd they start (build-tsan/liftd). Any
+# report fails the run: the test's own process exits 66, and support/liftd.c fails a test
+# whose liftd logged one. tests/tsan.supp lists what is not ours, each entry with its reason.
+TSAN_TESTS := test_snapshot test_spool test_writer test_liftd test_connections test_hostile \
+              test_privacy test_e2e test_faults
+
+tsan:
+	@scripts/deps.sh test
+	@$(MAKE) --no-print-directory BUILD=build-tsan CC=clang CFLAGS="-O1 -g" \
+	  SAN="-fsanitize=thread -fno-omit-frame-pointer" -j$(JOBS) build-tests
+	@TSAN_OPTIONS="halt_on_error=1 exitcode=66 second_deadlock_stack=1 \
+	  suppressions=$(CURDIR)/tests/tsan.supp" tests/run.sh build-tsan $(TSAN_TESTS)
 
 FUZZ_SECONDS ?= 60
 FUZZERS      := $(patsubst tests/fuzz/%.c,build-fuzz/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
@@ -177,6 +191,9 @@ $(BUILD)/liftctl: $(CLI_OBJ) $(LIFTCTL_LIBS)
 $(PURE_TESTS): $(BUILD)/tests/%: $(BUILD)/tests/%.o $(L)liftcore.a $(L)liftcommon.a
 	$(Q)$(CC) $(ALL_LDFLAGS) $^ $(CORE_LINK) -lcriterion -o $@
 
+# test_snapshot counts and checks the configs the snapshot frees (see the test).
+$(BUILD)/tests/test_snapshot: ALL_LDFLAGS += -Wl,--wrap=lift_config_free
+
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(SUPPORT_OBJ) $(ALL_LIBS)
 	$(Q)$(CC) $(ALL_LDFLAGS) $^ $(LIBS) -lcriterion -o $@
 
@@ -192,12 +209,14 @@ $(BUILD)/bench/%: $(BUILD)/bench/%.o $(ALL_LIBS)
 FORMAT_SRC = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
 
 format:
+	@scripts/deps.sh format
 	clang-format -i $(FORMAT_SRC)
 
 format-check:
+	@scripts/deps.sh format
 	clang-format --dry-run -Werror $(FORMAT_SRC)
 
 clean:
-	rm -rf build build-asan build-fuzz
+	rm -rf build build-asan build-tsan build-fuzz
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

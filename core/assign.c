@@ -275,8 +275,26 @@ static int evaluate(shopper *s, const lift_experiment *e, lift_reason *reason)
  * lane mask), so results are identical; the SDK vector tests check both paths. */
 typedef uint32_t u32x8 __attribute__((vector_size(32)));
 
-__attribute__((target_clones("avx2", "default"))) static void
-hash_v2_x8(const uint32_t seed[8], const uint16_t *unit, size_t n, uint32_t out[8])
+/* Built once for AVX2 and once plain, picked at load time by an ifunc resolver. Not under
+ * ThreadSanitizer: the resolver runs while the program is being relocated, before the TSan
+ * runtime is set up, and its instrumentation crashes there (so `make tsan` builds the plain
+ * version only; the results are the same). */
+#if defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define LIFT_NO_IFUNC
+#endif
+#endif
+#if defined(__SANITIZE_THREAD__)
+#define LIFT_NO_IFUNC
+#endif
+#ifdef LIFT_NO_IFUNC
+#define VECTOR_CLONES
+#else
+#define VECTOR_CLONES __attribute__((target_clones("avx2", "default")))
+#endif
+
+VECTOR_CLONES static void hash_v2_x8(const uint32_t seed[8], const uint16_t *unit, size_t n,
+                                     uint32_t out[8])
 {
     u32x8 h;
     memcpy(&h, seed, sizeof h);

@@ -1,9 +1,10 @@
 #!/bin/sh
 # Installs the Debian packages a make target needs (as root), or prints the apt-get line.
 #
-#   scripts/deps.sh build|test|bench|fuzz
+#   scripts/deps.sh build|test|bench|fuzz|format [check]
 #
-# Costs one dpkg-query call when everything is present.
+# With "check" (a plain `make`) it never installs: it names what is missing, prints the
+# exact apt-get line and fails. Costs one dpkg-query call when everything is present.
 set -eu
 
 build="gcc make pkg-config libpq-dev libmicrohttpd-dev libgsl-dev libjansson-dev \
@@ -13,8 +14,9 @@ build) want="$build" ;;
 test) want="$build clang libclang-rt-14-dev chromium fonts-dejavu-core" ;;
 bench) want="$build wrk" ;;
 fuzz) want="$build clang libclang-rt-14-dev" ;;
+format) want="clang-format" ;;
 *)
-    echo "deps.sh: unknown set '$1' (build, test, bench, fuzz)" >&2
+    echo "deps.sh: unknown set '$1' (build, test, bench, fuzz, format)" >&2
     exit 2
     ;;
 esac
@@ -36,9 +38,10 @@ for p in $want; do
 done
 [ -z "$missing" ] && exit 0
 
-if [ "$(id -u)" -ne 0 ]; then
-    echo "deps.sh: missing packages; run as root:" >&2
-    echo "  apt-get update && apt-get install -y$missing" >&2
+if [ "${2:-}" = check ] || [ "$(id -u)" -ne 0 ]; then
+    echo "deps.sh: missing packages:$missing; install them as root with" >&2
+    echo "  apt-get update && apt-get install -y --no-install-recommends$missing" >&2
+    [ "${2:-}" = check ] && echo "or run \`make deps\` (which installs what the tests need too)" >&2
     exit 1
 fi
 echo "deps.sh: installing$missing" >&2

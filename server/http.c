@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "lift/log.h"
@@ -285,20 +286,28 @@ int lift_http_start(lift_app *app, lift_err *err)
                             "cannot listen on %s (in use, or not an address of "
                             "this machine?)",
                             app->opts->listen);
+    app->quiesced = MHD_INVALID_SOCKET;
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(app->daemon, MHD_DAEMON_INFO_BIND_PORT);
     app->port = info ? info->port : 0;
     return LIFT_OK;
 }
 
+/* MHD hands the listening socket back, but its threads may still be using it (epoll) until
+ * MHD_stop_daemon: closing it here would free a descriptor they still use (found by
+ * `make tsan`). shutdown() stops the listening at once (new connections are refused, not
+ * queued) and keeps the descriptor valid; lift_http_stop closes it. */
 void lift_http_quiesce(lift_app *app)
 {
-    MHD_socket s = MHD_quiesce_daemon(app->daemon);
-    if (s != MHD_INVALID_SOCKET)
-        close(s);
+    app->quiesced = MHD_quiesce_daemon(app->daemon);
+    if (app->quiesced != MHD_INVALID_SOCKET)
+        shutdown(app->quiesced, SHUT_RDWR);
 }
 
 void lift_http_stop(lift_app *app)
 {
     MHD_stop_daemon(app->daemon);
     app->daemon = NULL;
+    if (app->quiesced != MHD_INVALID_SOCKET)
+        close(app->quiesced);
+    app->quiesced = MHD_INVALID_SOCKET;
 }

@@ -33,7 +33,8 @@ typedef struct lift_app {
     atomic_bool stopping; /* shutting down: POSTs are refused with 503 */
     atomic_int suspended; /* POSTs suspended for the writer and not yet answered */
     struct MHD_Daemon *daemon;
-    uint16_t port; /* the port actually bound (for --listen host:0) */
+    MHD_socket quiesced; /* the listening socket after lift_http_quiesce, until closed */
+    uint16_t port;       /* the port actually bound (for --listen host:0) */
 } lift_app;
 
 typedef enum { JOB_NONE, JOB_WAITING, JOB_DONE } lift_job_state;
@@ -55,7 +56,7 @@ typedef struct lift_http_request {
 /* Starts the daemon on cfg->listen. */
 int lift_http_start(lift_app *app, lift_err *err);
 
-/* Stops accepting connections (existing ones are still served). */
+/* Stops accepting connections: new ones are refused, existing ones still served. */
 void lift_http_quiesce(lift_app *app);
 
 /* Closes every connection and joins the HTTP threads. No connection may be suspended. */

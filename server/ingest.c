@@ -163,7 +163,9 @@ static int run(const lift_ingest *in, const char *body, size_t len, const char *
     if (rc == LIFT_OK && rows->failed)
         rc = lift_err_set(err, LIFT_ENOMEM, "out of memory");
     if (rc != LIFT_OK) {
-        rows->len = start; /* nothing of a refused batch */
+        rows->len = start; /* nothing of a refused batch, and still a C string */
+        if (rows->data)
+            rows->data[start] = '\0';
         *n = 0;
     }
     return rc;

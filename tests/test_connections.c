@@ -86,6 +86,18 @@ static void open_abusers(int n)
     }
 }
 
+/* Waits up to ms for the answer on fd; checks its status line ("HTTP/1.1 200"). */
+static void answered(int fd, int ms, const char *status_line, const char *what)
+{
+    struct pollfd p = {fd, POLLIN, 0};
+    cr_assert_eq(poll(&p, 1, ms), 1, "%s", what);
+    char buf[512];
+    ssize_t n = recv(fd, buf, sizeof buf - 1, 0);
+    cr_assert_gt(n, 12);
+    buf[n] = '\0';
+    cr_assert(!strncmp(buf, status_line, 12), "%s", buf);
+}
+
 /* One more byte on every slow connection (a slowloris keeps its request alive). */
 static void trickle(void)
 {
@@ -162,15 +174,54 @@ Test(connections, past_the_limit_new_connections_wait_until_abusers_time_out)
     cr_assert_eq(poll(&p, 1, 1000), 0, "a connection past the limit was served at once");
     /* ...and is served once the idle and slow ones time out. */
     int64_t t0 = lift_time_mono();
-    cr_assert_eq(poll(&p, 1, 6000), 1, "still not served after the abusers' timeout");
-    char buf[256];
-    ssize_t n = recv(fd, buf, sizeof buf - 1, 0);
-    cr_assert_gt(n, 12);
-    buf[n] = '\0';
-    cr_assert(!strncmp(buf, "HTTP/1.1 200", 12), "%s", buf);
+    answered(fd, 6000, "HTTP/1.1 200", "still not served after the abusers' timeout");
     close(fd);
     cr_log_info("past the limit of 200: served %.1f s later, when the abusers timed out",
                 1 + (double)(lift_time_mono() - t0) / 1e6);
     served(50, "after the abusers timed out");
     cr_assert_eq(kill(d.pid, 0), 0);
+}
+
+Test(connections, shutdown_refuses_new_connections_and_answers_what_it_holds)
+{
+    start(NULL);
+    /* Hold the writer: lift.events locked, so the POST below stays suspended in liftd. */
+    lift_err err;
+    lift_db *locker = lift_db_open(conninfo, &err);
+    cr_assert(locker, "%s", err.msg);
+    pgtest_ok(locker, "BEGIN; LOCK TABLE lift.events IN ACCESS EXCLUSIVE MODE");
+    static const char body[] =
+        "{\"events\":[{\"event_id\":\"held-1\",\"unit\":\"u\",\"type\":\"t\"}]}";
+    char req[512];
+    int len = snprintf(req, sizeof req,
+                       "POST /v1/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " TEST_KEY
+                       "\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s",
+                       sizeof body - 1, body);
+    int held = dial();
+    cr_assert_geq(held, 0);
+    cr_assert_eq(send(held, req, (size_t)len, MSG_NOSIGNAL), len);
+    int64_t t0 = lift_time_mono();
+    while (atoi(pgtest_value(db, "SELECT count(*) FROM pg_locks WHERE NOT granted")) == 0) {
+        cr_assert_lt(lift_time_mono() - t0, 10000000, "the writer never waited for the lock");
+        nap_ms(5);
+    }
+    cr_assert_eq(kill(d.pid, SIGTERM), 0);
+    /* Once shutdown starts, a new connection is refused at once (not left in the queue). */
+    t0 = lift_time_mono();
+    int fd;
+    while ((fd = dial()) >= 0) {
+        close(fd);
+        cr_assert_lt(lift_time_mono() - t0, 5000000,
+                     "still accepting connections 5 s after SIGTERM");
+        nap_ms(5);
+    }
+    cr_assert_eq(errno, ECONNREFUSED, "%s", strerror(errno));
+    /* The batch it holds is answered, once committed. */
+    pgtest_ok(locker, "ROLLBACK");
+    lift_db_close(locker);
+    answered(held, 10000, "HTTP/1.1 202", "the held POST was not answered");
+    close(held);
+    cr_assert_eq(liftd_stop(&d, SIGTERM), 0);
+    cr_assert_str_eq(pgtest_value(db, "SELECT string_agg(event_id, ',') FROM lift.events"),
+                     "held-1");
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "lift/migrate.h"
+#include "lift/rows.h"
 #include "lift/sqlfiles.h"
 #include "support/pgtest.h"
 
@@ -393,4 +394,42 @@ Test(schema, refuses_null_event_types_and_a_101st_variant)
                            "  SELECT 'many', 'v' || i, 0 FROM generate_series(1, 101) i;"
                            "COMMIT;");
     cr_assert_str_eq(msg, "experiment \"many\": more than 100 variants");
+}
+
+/* The row layout of lift/rows.h, which liftd's COPY statements and staging tables expand,
+ * against the tables the migrations made: every column it names exists with the same type
+ * (modifiers included), and every column it leaves out has a default. */
+static void layout_matches(const char *table, const char *defs)
+{
+    char sql[1200];
+    snprintf(sql, sizeof sql, "CREATE TEMP TABLE layout (%s)", defs);
+    pgtest_ok(db, sql);
+    cr_assert_neq(atoi(pgtest_value(db, "SELECT count(*) FROM pg_attribute WHERE attrelid = "
+                                        "'pg_temp.layout'::regclass AND attnum > 0")),
+                  0);
+    snprintf(sql, sizeof sql,
+             "SELECT string_agg(l.attname || ' ' || format_type(l.atttypid, l.atttypmod) || "
+             "' is ' || coalesce(format_type(t.atttypid, t.atttypmod), 'missing'), '; ') "
+             "FROM pg_attribute l LEFT JOIN pg_attribute t ON t.attrelid = '%s'::regclass "
+             "AND t.attname = l.attname AND NOT t.attisdropped "
+             "WHERE l.attrelid = 'pg_temp.layout'::regclass AND l.attnum > 0 "
+             "AND (t.attname IS NULL OR (t.atttypid, t.atttypmod) <> (l.atttypid, l.atttypmod))",
+             table);
+    const char *wrong = pgtest_value(db, sql);
+    cr_assert_str_eq(wrong, "", "%s: %s (layout %s)", table, wrong, defs);
+    snprintf(sql, sizeof sql,
+             "SELECT string_agg(attname, ', ') FROM pg_attribute t "
+             "WHERE attrelid = '%s'::regclass AND attnum > 0 AND NOT attisdropped "
+             "AND NOT atthasdef AND attname NOT IN (SELECT attname FROM pg_attribute "
+             "WHERE attrelid = 'pg_temp.layout'::regclass)",
+             table);
+    const char *missing = pgtest_value(db, sql);
+    cr_assert_str_eq(missing, "", "%s: %s neither in the layout nor defaulted", table, missing);
+    pgtest_ok(db, "DROP TABLE pg_temp.layout");
+}
+
+Test(schema, row_layouts_match_the_fact_tables)
+{
+    layout_matches("lift.events", LIFT_EVENT_COLUMN_DEFS);
+    layout_matches("lift.exposures", LIFT_EXPOSURE_COLUMN_DEFS);
 }

@@ -13,7 +13,7 @@
     NEXT(unit, text)                                                                               \
     NEXT(type, text)                                                                               \
     NEXT(value, float8)                                                                            \
-    NEXT(currency, text)                                                                           \
+    NEXT(currency, char(3))                                                                        \
     NEXT(ts, timestamptz)                                                                          \
     NEXT(props, jsonb)
 

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -255,7 +256,20 @@ Test(faults, spool_disk_full_is_reported_and_serving_goes_on)
     pgtest_ok(db, PGTEST_RECS);
     liftd_start(&d, conninfo, NULL, NULL); /* caches the config for the next start */
     cr_assert_eq(liftd_stop(&d, SIGTERM), 0);
-    /* No database: every exposure goes to the spool, which may not grow past 64 KiB. */
+    /* No database: every exposure goes to the spool, which may not grow past 64 KiB and is
+     * found with 23 bytes left (1337 rows of 49 bytes), less than any row: every write is
+     * refused. (Left to fill up with traffic, a later, smaller write may still fit, and
+     * the spool then rightly says it takes writes again; test_spool covers that.) */
+    char path[700];
+    snprintf(path, sizeof path, "%s/spool", d.home);
+    mkdir(path, 0750);
+    snprintf(path, sizeof path, "%s/spool/exposures.csv", d.home);
+    FILE *f = fopen(path, "w");
+    cr_assert(f, "%s", path);
+    for (int k = 0; k < 1337; k++)
+        fprintf(f, "pf-%06d,u,recs,control,1,2026-11-21T10:00:00Z,\n", k);
+    cr_assert_eq(ftell(f), 65513);
+    fclose(f);
     const char *bad[] = {"--db", "host=/nonexistent port=1 dbname=lift", NULL};
     d.fsize_limit = 64 * 1024;
     liftd_start(&d, conninfo, bad, NULL);

@@ -35,6 +35,33 @@ int liftd_log_has(const liftd_proc *p, const char *text)
     return found;
 }
 
+/* A sanitizer build of liftd (make sanitize, make tsan) writes its reports to standard
+ * error, which is the log: a report fails the test that ran that liftd (it crashes the
+ * test process), with the report shown (the log itself goes with the test's temporary folder).
+ * Checked when liftd is stopped, and before a restart on the same home replaces the log. */
+static void assert_no_sanitizer_report(const liftd_proc *p)
+{
+    static const char *const reports[] = {"WARNING: ThreadSanitizer:", "ERROR: AddressSanitizer:",
+                                          "ERROR: LeakSanitizer:", "runtime error:"};
+    for (size_t i = 0; i < sizeof reports / sizeof *reports; i++) {
+        if (!liftd_log_has(p, reports[i]))
+            continue;
+        FILE *f = fopen(p->log, "r");
+        char line[4096];
+        int shown = 0, from = 0;
+        while (f && shown < 80 && fgets(line, sizeof line, f))
+            if ((from = from || strstr(line, reports[i]) != NULL))
+                fprintf(stderr, "liftd| %s", line), shown++;
+        if (f)
+            fclose(f);
+        /* Not cr_assert_fail: Criterion 2.4 ignores assertions that fail in a suite's
+         * .fini, where most tests stop liftd, but counts a crash there. */
+        fprintf(stderr, "liftd logged a sanitizer report (%s), shown above; log %s\n", reports[i],
+                p->log);
+        abort();
+    }
+}
+
 /* The port from the "start listen=... port=N" line, or 0 while it is not there. */
 static int started_port(const liftd_proc *p)
 {
@@ -65,6 +92,7 @@ void liftd_start(liftd_proc *p, const char *conninfo, const char *const *args,
     }
     snprintf(p->conninfo, sizeof p->conninfo, "%s", conninfo);
     snprintf(p->log, sizeof p->log, "%s/liftd.log", p->home);
+    assert_no_sanitizer_report(p); /* of the run before, on the same home */
     unlink(p->log);
     char writer[1200];
     pgtest_conninfo_as(conninfo, "lift_writer", writer, sizeof writer);
@@ -126,6 +154,7 @@ int liftd_stop(liftd_proc *p, int sig)
     for (int waited = 0; waited < 30000; waited += 10) {
         if (waitpid(p->pid, &st, WNOHANG) == p->pid) {
             p->pid = 0;
+            assert_no_sanitizer_report(p);
             return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
         }
         sleep_ms(10);

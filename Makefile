@@ -74,7 +74,8 @@ ALL_LIBS    := $(L)liftreport.a $(L)liftsim.a $(L)liftd.a $(DB_LIBS)
 # Tests of the pure layers link without libpq or libmicrohttpd (GSL only for reference
 # statistics in the tests themselves): the proof that
 # core/ stands apart from the database and the server.
-PURE_TESTS := $(BUILD)/tests/test_assign $(BUILD)/tests/test_text $(BUILD)/tests/test_config_model
+PURE_TESTS := $(BUILD)/tests/test_assign $(BUILD)/tests/test_text $(BUILD)/tests/test_config_model \
+              $(BUILD)/tests/test_growthbook
 
 .PHONY: all deps build-all build-tests test test-faults sanitize tsan fuzz bench soak demo clean \
         format format-check
@@ -95,6 +96,7 @@ build-tests: build-all $(TESTS)
 test:
 	@scripts/deps.sh test
 	@$(MAKE) --no-print-directory -j$(JOBS) build-tests
+	@scripts/node_deps.sh $(BUILD)
 	@tests/run.sh $(BUILD)
 
 # The fault tests at full length: more kills and restarts, more clients, longer loads.
@@ -108,13 +110,14 @@ sanitize:
 	@$(MAKE) --no-print-directory BUILD=build-asan CC=clang CFLAGS="-O1 -g" \
 	  SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
 	  -j$(JOBS) build-tests
+	@scripts/node_deps.sh build-asan
 	@LIFT_SANITIZE=1 tests/run.sh build-asan
 
 # The tests that run threads, in-process or in the liftd they start (build-tsan/liftd). Any
 # report fails the run: the test's own process exits 66, and support/liftd.c fails a test
 # whose liftd logged one. tests/tsan.supp lists what is not ours, each entry with its reason.
 TSAN_TESTS := test_snapshot test_spool test_writer test_liftd test_connections test_hostile \
-              test_privacy test_e2e test_faults
+              test_privacy test_e2e test_faults test_client_keys
 
 tsan:
 	@scripts/deps.sh test

@@ -95,6 +95,20 @@ for db in bench1 bench; do
 done
 echo "target: >= 100000 requests/s with p99 <= 2 ms"
 
+echo "== bench/sdk: GrowthBook payload and OFREP evaluation next to /v1/assign (4 experiments, wrk -t2 -c64)"
+CLIENT_KEY=$(LIFT_DATABASE_URL="$LIFT_TEST_CONNINFO dbname=bench" "$BUILD/liftctl" keys create \
+    --client --rate unlimited --note bench 2>/dev/null) || exit 1
+start_liftd bench
+URL="http://127.0.0.1:$PORT"
+wrk -t2 -c64 -d2s -s "$HERE/ofrep.lua" "$URL" >/dev/null # warm up
+LIFT_BENCH_EXPOSE=0 wrk_runs "baseline GET /v1/assign, expose=0" -s "$HERE/assign.lua" "$URL"
+wrk_runs "GET /api/features/{clientKey} (the cached payload, $(curl -s "$URL/api/features/$CLIENT_KEY" |
+    wc -c) bytes)" "$URL/api/features/$CLIENT_KEY"
+wrk_runs "POST /ofrep/v1/evaluate/flags/homepage_recs, expose false" -s "$HERE/ofrep.lua" "$URL"
+LIFT_BENCH_PATH=/ofrep/v1/evaluate/flags wrk_runs "POST /ofrep/v1/evaluate/flags (bulk), expose false" \
+    -s "$HERE/ofrep.lua" "$URL"
+stop_liftd
+
 echo "== bench/report: liftctl report --format json, 1M shoppers and 5M events, against a bare scan"
 psql -X -q "$admin" -c "CREATE DATABASE benchreport TEMPLATE lift_template" || exit 1
 REPORT_DB="$LIFT_TEST_CONNINFO dbname=benchreport"

@@ -19,6 +19,7 @@ int cmd_power(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_simulate(int argc, char **argv);
 int cmd_forget(int argc, char **argv);
+int cmd_keys(int argc, char **argv);
 
 /* Connects to the project database (LIFT_DATABASE_URL or the private cluster) as its
  * owner. On failure prints why, with what to do, and returns NULL. */

@@ -22,6 +22,7 @@ static const struct {
     {"apply", cmd_apply, "apply FILE.sql...                   apply experiment config files"},
     {"report", cmd_report, "report EXPERIMENT [--format ...]    lift report (html, md, json, csv)"},
     {"forget", cmd_forget, "forget UNIT...                      erase shoppers' data (GDPR)"},
+    {"keys", cmd_keys, "keys [create --client|revoke ID]    publishable client keys"},
     {"simulate", cmd_simulate,
      "simulate --experiment K ...         storefront traffic through liftd"},
 };

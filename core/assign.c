@@ -189,7 +189,7 @@ typedef struct shopper {
     double layer_hash[LAYER_CACHE];
 } shopper;
 
-static bool active(const lift_experiment *e, int64_t now)
+bool lift_experiment_active(const lift_experiment *e, int64_t now)
 {
     return e->status == LIFT_STATUS_RUNNING && (e->start == 0 || now >= e->start) &&
            (e->end == 0 || now < e->end);
@@ -331,7 +331,7 @@ int lift_assign_eval(const lift_config *cfg, const lift_request *req, lift_assig
     size_t k = 0;
     if (!req->consent) {
         for (size_t i = first; i < last; i++)
-            if (active(&cfg->experiments[i], req->now))
+            if (lift_experiment_active(&cfg->experiments[i], req->now))
                 out[k++] =
                     (lift_assignment){(int)i, cfg->experiments[i].control, LIFT_REASON_NO_CONSENT};
         *nout = k;
@@ -348,7 +348,7 @@ int lift_assign_eval(const lift_config *cfg, const lift_request *req, lift_assig
     lift_reason why;
     for (size_t i = 0; i < cfg->nexperiments && !held_out; i++) {
         const lift_experiment *e = &cfg->experiments[i];
-        if (e->holdout && active(e, req->now))
+        if (e->holdout && lift_experiment_active(e, req->now))
             held_out = evaluate(&s, e, &why) == e->control;
     }
 
@@ -362,7 +362,7 @@ int lift_assign_eval(const lift_config *cfg, const lift_request *req, lift_assig
         if (!flush) {
             const lift_experiment *e = &cfg->experiments[i];
             int forced;
-            if (!active(e, req->now) || !eligible(&s, e, &forced))
+            if (!lift_experiment_active(e, req->now) || !eligible(&s, e, &forced))
                 continue;
             /* A QA override wins even over the holdout: QA must see the variant it asked for
              * (it is served, never logged, so no analysis sees it). */

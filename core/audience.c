@@ -18,17 +18,42 @@ static const lift_attr *find_attr(const lift_cond *c, const lift_attr *attrs, si
     return NULL;
 }
 
-/* Parses the whole attribute as a finite number (e.g. "42", "-1.5e3"). */
+/* True when s[0..n) is a decimal number as LIFT_NUMBER_SYNTAX spells it. */
+static bool decimal_syntax(const char *s, size_t n)
+{
+    size_t i = 0, digits = 0;
+    if (i < n && (s[i] == '+' || s[i] == '-'))
+        i++;
+    while (i < n && s[i] >= '0' && s[i] <= '9')
+        i++, digits++;
+    if (i < n && s[i] == '.')
+        for (i++; i < n && s[i] >= '0' && s[i] <= '9'; i++)
+            digits++;
+    if (digits == 0)
+        return false;
+    if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+        i++;
+        if (i < n && (s[i] == '+' || s[i] == '-'))
+            i++;
+        size_t e = i;
+        while (i < n && s[i] >= '0' && s[i] <= '9')
+            i++;
+        if (i == e)
+            return false;
+    }
+    return i == n;
+}
+
+/* The attribute as a finite number, when it is one (see lift_cond_eval). */
 static bool attr_number(const lift_attr *a, double *out)
 {
-    char tmp[64];
-    if (a->value_len == 0 || a->value_len >= sizeof tmp)
+    char tmp[LIFT_ATTR_VALUE_MAX + 1];
+    if (a->value_len > LIFT_ATTR_VALUE_MAX || !decimal_syntax(a->value, a->value_len))
         return false;
     memcpy(tmp, a->value, a->value_len);
     tmp[a->value_len] = '\0';
-    char *end;
-    double v = strtod(tmp, &end);
-    if (*end || !isfinite(v) || tmp[0] == ' ' || tmp[0] == '\t')
+    double v = strtod(tmp, NULL);
+    if (!isfinite(v))
         return false;
     *out = v;
     return true;

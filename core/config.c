@@ -417,6 +417,104 @@ static int check_overlaps(const lift_config *cfg, lift_err *err)
     return LIFT_OK;
 }
 
+/* --- client keys ------------------------------------------------------------------------ */
+
+/* An array of strings into the arena: origins (lower-cased) or event types. */
+static int load_strings(loader *l, const json_t *j, const char *key, bool lower, const char ***out,
+                        size_t *n)
+{
+    const json_t *arr = lift_json_member(j, key);
+    *n = 0;
+    if (!arr)
+        return LIFT_OK;
+    if (!json_is_array(arr))
+        return bad(l, key, "expected an array of strings");
+    *out = arena_alloc(l->arena, json_array_size(arr) * sizeof **out + 1);
+    if (!*out)
+        return lift_err_set(l->err, LIFT_ENOMEM, "out of memory");
+    for (size_t i = 0; i < json_array_size(arr); i++) {
+        const json_t *s = json_array_get(arr, i);
+        size_t len = json_string_length(s);
+        if (!json_is_string(s) || len == 0 || len > 255 ||
+            lift_has_control(json_string_value(s), len))
+            return bad(l, key, "expected strings of 1 to 255 bytes without control characters");
+        char *copy = arena_alloc(l->arena, len + 1);
+        if (!copy)
+            return lift_err_set(l->err, LIFT_ENOMEM, "out of memory");
+        memcpy(copy, json_string_value(s), len);
+        for (char *c = copy; lower && *c; c++)
+            if (*c >= 'A' && *c <= 'Z')
+                *c = (char)(*c + 32);
+        (*out)[(*n)++] = copy;
+    }
+    return LIFT_OK;
+}
+
+static int load_client_key(loader *l, const json_t *j, lift_client_key *k)
+{
+    static const char *const allowed[] = {"id",   "digest", "origins", "event_types",
+                                          "rate", "burst",  NULL};
+    const char *digest = NULL;
+    size_t len = 0;
+    int rc;
+    if (!json_is_object(j))
+        return bad(l, "", "expected an object {\"id\", \"digest\", ...}");
+    k->rate = 0;
+    k->burst = 1;
+    if ((rc = lift_json_known(j, allowed, l->field, l->err)) != LIFT_OK ||
+        (rc = get_str(l, j, "id", &k->id, true)) != LIFT_OK ||
+        (rc = lift_json_string(j, "digest", l->field, true, &digest, &len, l->err)) != LIFT_OK ||
+        (rc = lift_json_number_in(j, "rate", l->field, 0, 1e9, &k->rate, l->err)) != LIFT_OK ||
+        (rc = lift_json_number_in(j, "burst", l->field, 1, 1e9, &k->burst, l->err)) != LIFT_OK ||
+        (rc = load_strings(l, j, "origins", true, &k->origins, &k->norigins)) != LIFT_OK ||
+        (rc = load_strings(l, j, "event_types", false, &k->event_types, &k->nevent_types)) !=
+            LIFT_OK)
+        return rc;
+    bool ok = len == 7 + 64 && memcmp(digest, "sha256:", 7) == 0;
+    for (size_t b = 0; ok && b < 32; b++) {
+        int hi = lift_hex_value(digest[7 + 2 * b]), lo = lift_hex_value(digest[8 + 2 * b]);
+        ok = hi >= 0 && lo >= 0;
+        k->digest[b] = (unsigned char)(hi << 4 | lo);
+    }
+    return ok ? LIFT_OK : bad(l, "digest", "expected sha256: and 64 hex digits");
+}
+
+static int cmp_client_key(const void *a, const void *b)
+{
+    return memcmp(((const lift_client_key *)a)->digest, ((const lift_client_key *)b)->digest, 32);
+}
+
+static int load_client_keys(loader *l, const json_t *arr)
+{
+    lift_config *cfg = l->cfg;
+    if (!arr || json_is_null(arr))
+        return LIFT_OK;
+    if (!json_is_array(arr))
+        return lift_err_field(l->err, LIFT_EINVAL, "client_keys", "client_keys: expected an array");
+    cfg->client_keys = arena_alloc(l->arena, json_array_size(arr) * sizeof *cfg->client_keys + 1);
+    if (!cfg->client_keys)
+        return lift_err_set(l->err, LIFT_ENOMEM, "out of memory");
+    for (size_t i = 0; i < json_array_size(arr); i++) {
+        snprintf(l->field, sizeof l->field, "client_keys[%zu]", i);
+        int rc = load_client_key(l, json_array_get(arr, i), &cfg->client_keys[i]);
+        if (rc != LIFT_OK)
+            return rc;
+        cfg->nclient_keys++;
+    }
+    qsort(cfg->client_keys, cfg->nclient_keys, sizeof *cfg->client_keys, cmp_client_key);
+    return LIFT_OK;
+}
+
+const lift_client_key *lift_config_client_key(const lift_config *cfg,
+                                              const unsigned char digest[32])
+{
+    lift_client_key probe;
+    memcpy(probe.digest, digest, 32);
+    return cfg->nclient_keys
+               ? bsearch(&probe, cfg->client_keys, cfg->nclient_keys, sizeof probe, cmp_client_key)
+               : NULL;
+}
+
 lift_config *lift_config_from_json(const json_t *doc, lift_err *err)
 {
     lift_config *cfg = calloc(1, sizeof *cfg);
@@ -455,6 +553,10 @@ lift_config *lift_config_from_json(const json_t *doc, lift_err *err)
     }
     if (rc == LIFT_OK)
         rc = check_overlaps(cfg, err);
+    if (rc == LIFT_OK)
+        rc = lift_json_time(doc, "updated", "", &cfg->updated, err);
+    if (rc == LIFT_OK)
+        rc = load_client_keys(&l, json_object_get(doc, "client_keys"));
     if (rc != LIFT_OK) {
         lift_config_free(cfg);
         return NULL;

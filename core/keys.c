@@ -14,7 +14,7 @@ struct lift_keys {
     unsigned char digest[][32];
 };
 
-static void sha256(const char *s, size_t n, unsigned char out[32])
+void lift_keys_sha256(const char *s, size_t n, unsigned char out[32])
 {
     unsigned int len = 0;
     EVP_Digest(s, n, out, &len, EVP_sha256(), NULL);
@@ -52,7 +52,7 @@ lift_keys *lift_keys_new(const char *spec, lift_err *err)
                 return NULL;
             }
         } else {
-            sha256(p, len, k->digest[i]);
+            lift_keys_sha256(p, len, k->digest[i]);
         }
         k->n++;
         p += len + (p[len] == ',');
@@ -77,7 +77,7 @@ bool lift_keys_check(const lift_keys *k, const char *header)
     if (!k || !header || strncmp(header, "Bearer ", 7) != 0)
         return false;
     unsigned char d[32];
-    sha256(header + 7, strlen(header + 7), d);
+    lift_keys_sha256(header + 7, strlen(header + 7), d);
     int found = 0;
     for (size_t i = 0; i < k->n; i++) /* every key, no early exit */
         found |= CRYPTO_memcmp(d, k->digest[i], 32) == 0;
@@ -87,7 +87,7 @@ bool lift_keys_check(const lift_keys *k, const char *header)
 void lift_keys_digest(const char *key, char out[72])
 {
     unsigned char d[32];
-    sha256(key, strlen(key), d);
+    lift_keys_sha256(key, strlen(key), d);
     memcpy(out, "sha256:", 7);
     lift_hex_encode(d, 32, out + 7);
 }

@@ -36,6 +36,11 @@ for p in $want; do
     *) missing="$missing $p" ;;
     esac
 done
+# Node.js and npm run the SDK compatibility tests and examples/ (`make test`). Checked as
+# commands: a Node.js from elsewhere (NodeSource's nodejs bundles npm) is fine too.
+if [ "${1:-build}" = test ] && ! { command -v node && command -v npm; } >/dev/null 2>&1; then
+    missing="$missing nodejs npm"
+fi
 [ -z "$missing" ] && exit 0
 
 if [ "${2:-}" = check ] || [ "$(id -u)" -ne 0 ]; then

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "access.h"
 #include "http.h"
 #include "ingest.h"
 #include "lift/assign.h"
@@ -24,16 +25,16 @@ static enum MHD_Result each_arg(void *cls, enum MHD_ValueKind kind, const char *
 }
 
 /* {"device":"mobile",...}: the request's attributes, stored with each exposure. */
-static void attrs_json(const lift_assign_query *q, lift_buf *b)
+static void attrs_json(const lift_attr *attrs, size_t nattrs, lift_buf *b)
 {
     lift_jw w;
     lift_jw_init(&w, b, false);
     lift_jw_obj(&w);
-    for (size_t i = 0; i < q->nattrs; i++) {
+    for (size_t i = 0; i < nattrs; i++) {
         char name[72];
-        snprintf(name, sizeof name, "%.*s", (int)q->attrs[i].name_len, q->attrs[i].name);
+        snprintf(name, sizeof name, "%.*s", (int)attrs[i].name_len, attrs[i].name);
         lift_jw_key(&w, name);
-        lift_jw_strn(&w, q->attrs[i].value, q->attrs[i].value_len);
+        lift_jw_strn(&w, attrs[i].value, attrs[i].value_len);
     }
     lift_jw_end(&w);
 }
@@ -55,56 +56,57 @@ static void exposure_id(lift_app *app, char out[48])
     out[n] = '\0';
 }
 
-/* Queues one exposure row per bucketed assignment (overrides and no-consent answers are
- * not experiment data). */
-static void log_exposures(lift_app *app, const lift_config *cfg, const lift_assign_query *q,
-                          const lift_assignment *a, size_t n, int64_t now)
+void lift_http_log_exposures(lift_app *app, const lift_config *cfg, const char *unit,
+                             size_t unit_len, const lift_attr *attrs, size_t nattrs,
+                             const lift_assignment *a, size_t n, int64_t now)
 {
-    lift_buf rows, attrs;
+    lift_buf rows, json;
     lift_buf_init(&rows);
-    lift_buf_init(&attrs);
+    lift_buf_init(&json);
     size_t logged = 0;
     char pseudo[LIFT_PSEUDO_LEN + 1];
-    const char *unit = q->unit;
-    size_t unit_len = q->unit_len;
     if (app->pseudo) {
-        lift_pseudo_unit(app->pseudo, q->unit, q->unit_len, pseudo);
+        lift_pseudo_unit(app->pseudo, unit, unit_len, pseudo);
         unit = pseudo;
         unit_len = LIFT_PSEUDO_LEN;
     }
     for (size_t i = 0; i < n; i++) {
         if (a[i].reason != LIFT_REASON_BUCKETED)
             continue;
-        if (!attrs.len && q->nattrs)
-            attrs_json(q, &attrs);
+        if (!json.len && nattrs)
+            attrs_json(attrs, nattrs, &json);
         char id[48];
         exposure_id(app, id);
         lift_ingest_exposure_row(&rows, id, unit, unit_len, &cfg->experiments[a[i].experiment],
-                                 a[i].variant, now, attrs.len ? attrs.data : NULL, attrs.len);
+                                 a[i].variant, now, json.len ? json.data : NULL, json.len);
         logged++;
     }
     if (logged && !rows.failed)
         lift_writer_exposures(app->writer, rows.data, rows.len, logged);
     lift_buf_fini(&rows);
-    lift_buf_fini(&attrs);
+    lift_buf_fini(&json);
 }
 
 enum MHD_Result lift_api_assign(lift_http_request *req)
 {
     lift_app *app = req->app;
-    if (app->opts->assign_requires_key && !lift_http_authorized(req))
-        return lift_http_error(req, MHD_HTTP_UNAUTHORIZED, "unauthorized",
-                               "missing or unknown API key (Authorization: Bearer <key>)", NULL);
+    lift_pin pin;
+    const lift_config *cfg = lift_snapshot_enter(app->snaps, &pin);
+    lift_caller who;
+    enum MHD_Result refused;
+    if (!lift_access(req, cfg, app->opts->assign_requires_key, &who, &refused)) {
+        lift_snapshot_leave(app->snaps, &pin);
+        return refused;
+    }
     lift_assign_query q;
     lift_err err;
     lift_qs_init(&q);
     args a = {&q, &err, LIFT_OK};
     MHD_get_connection_values_n(req->conn, MHD_GET_ARGUMENT_KIND, each_arg, &a);
-    if (a.rc != LIFT_OK || lift_qs_finish(&q, &err) != LIFT_OK)
+    if (a.rc != LIFT_OK || lift_qs_finish(&q, &err) != LIFT_OK) {
+        lift_snapshot_leave(app->snaps, &pin);
         return lift_http_error(req, MHD_HTTP_BAD_REQUEST, "invalid_parameter", err.msg, err.field);
-
-    lift_pin pin;
-    const lift_config *cfg = lift_snapshot_enter(app->snaps, &pin);
+    }
     lift_assignment local[64], *out = local;
     lift_buf b;
     lift_buf_init(&b);
@@ -130,7 +132,8 @@ enum MHD_Result lift_api_assign(lift_http_request *req)
         } else {
             lift_assign_render(&b, cfg, q.unit, q.unit_len, out, n);
             if (q.expose && q.consent)
-                log_exposures(app, cfg, &q, out, n, in.now);
+                lift_http_log_exposures(app, cfg, q.unit, q.unit_len, q.attrs, q.nattrs, out, n,
+                                        in.now);
         }
     }
     lift_snapshot_leave(app->snaps, &pin);

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "access.h"
 #include "http.h"
 #include "ingest.h"
 
@@ -29,18 +30,6 @@ static enum MHD_Result answer(lift_http_request *req)
     return lift_http_json(req, MHD_HTTP_ACCEPTED, &b);
 }
 
-static bool json_content(lift_http_request *req)
-{
-    const char *ct =
-        MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
-    if (!ct || strncasecmp(ct, "application/json", 16) != 0)
-        return false;
-    const char *rest = ct + 16;
-    while (*rest == ' ')
-        rest++;
-    return *rest == '\0' || *rest == ';';
-}
-
 static enum MHD_Result ingest(lift_http_request *req, lift_table table)
 {
     lift_app *app = req->app;
@@ -49,37 +38,49 @@ static enum MHD_Result ingest(lift_http_request *req, lift_table table)
         lift_http_release(req);
         return answer(req);
     }
-    if (!lift_http_authorized(req))
-        return lift_http_error(req, MHD_HTTP_UNAUTHORIZED, "unauthorized",
-                               "missing or unknown API key (Authorization: Bearer <key>)", NULL);
-    if (!json_content(req))
-        return lift_http_error(req, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type",
-                               "send the batch as Content-Type: application/json", "Content-Type");
-    if (atomic_load(&app->stopping))
-        return lift_http_error(req, MHD_HTTP_SERVICE_UNAVAILABLE, "unavailable",
-                               "liftd is shutting down; retry later", NULL);
-    if (!lift_writer_up(app->writer))
-        return lift_http_error(req, MHD_HTTP_SERVICE_UNAVAILABLE, "unavailable",
-                               "the database is unavailable; retry later", NULL);
+    /* The snapshot is pinned from the key check to the end of parsing: client keys and
+     * the experiments of exposures come from it. */
+    lift_pin pin;
+    const lift_config *cfg = lift_snapshot_enter(app->snaps, &pin);
+    lift_caller who;
+    enum MHD_Result refused;
+    if (!lift_access(req, cfg, true, &who, &refused)) {
+        lift_snapshot_leave(app->snaps, &pin);
+        return refused;
+    }
+    const char *problem = NULL, *code = NULL;
+    unsigned status = 0;
+    if (!lift_http_json_content(req))
+        status = MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, code = "unsupported_media_type",
+        problem = "send the batch as Content-Type: application/json";
+    else if (atomic_load(&app->stopping))
+        status = MHD_HTTP_SERVICE_UNAVAILABLE, code = "unavailable",
+        problem = "liftd is shutting down; retry later";
+    else if (!lift_writer_up(app->writer))
+        status = MHD_HTTP_SERVICE_UNAVAILABLE, code = "unavailable",
+        problem = "the database is unavailable; retry later";
+    if (problem) {
+        lift_snapshot_leave(app->snaps, &pin);
+        return lift_http_error(req, status, code, problem,
+                               status == MHD_HTTP_UNSUPPORTED_MEDIA_TYPE ? "Content-Type" : NULL);
+    }
 
     lift_job *job = &req->job;
     lift_err err;
     lift_buf_init(&job->rows);
     job->table = table;
     int rc;
-    if (table == LIFT_TABLE_EVENTS) {
-        lift_ingest in = {lift_time_now(), app->opts->max_batch, app->pseudo, NULL};
-        rc = lift_ingest_events(&in, req->body.data ? req->body.data : "", req->body.len,
-                                &job->rows, &job->nrows, &err);
-    } else {
-        lift_pin pin;
-        const lift_config *cfg = lift_snapshot_enter(app->snaps, &pin);
-        lift_ingest in = {lift_time_now(), app->opts->max_batch, app->pseudo, cfg};
-        rc = cfg ? lift_ingest_exposures(&in, req->body.data ? req->body.data : "", req->body.len,
-                                         &job->rows, &job->nrows, &err)
+    const char *body = req->body.data ? req->body.data : "";
+    lift_ingest in = {lift_time_now(), app->opts->max_batch, app->pseudo, cfg, who.client};
+    if (table == LIFT_TABLE_EVENTS)
+        rc = lift_ingest_events(&in, body, req->body.len, &job->rows, &job->nrows, &err);
+    else
+        rc = cfg ? lift_ingest_exposures(&in, body, req->body.len, &job->rows, &job->nrows, &err)
                  : lift_err_set(&err, LIFT_EUNAVAIL, "no experiment config loaded yet");
-        lift_snapshot_leave(app->snaps, &pin);
-    }
+    lift_snapshot_leave(app->snaps, &pin);
+    if (rc == LIFT_EPERM)
+        return lift_http_error(req, MHD_HTTP_FORBIDDEN, "event_type_not_allowed", err.msg,
+                               err.field);
     if (rc == LIFT_EUNAVAIL)
         return lift_http_error(req, MHD_HTTP_SERVICE_UNAVAILABLE, "not_ready", err.msg, NULL);
     if (rc != LIFT_OK)

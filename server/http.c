@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "access.h"
 #include "lift/log.h"
 
 typedef enum MHD_Result (*lift_route_fn)(lift_http_request *);
@@ -20,26 +21,79 @@ typedef struct lift_route {
     const char *method, *path;
     lift_route_id id;
     lift_route_fn fn;
+    bool keyed;   /* path ends in "/": one more segment follows, the {key} */
+    bool clients; /* client keys may call it: CORS preflights are answered */
 } lift_route;
 
 static const lift_route routes[] = {
-    {MHD_HTTP_METHOD_GET, "/v1/assign", LIFT_ROUTE_ASSIGN, lift_api_assign},
-    {MHD_HTTP_METHOD_POST, "/v1/events", LIFT_ROUTE_EVENTS, lift_api_events},
-    {MHD_HTTP_METHOD_POST, "/v1/exposures", LIFT_ROUTE_EXPOSURES, lift_api_exposures},
-    {MHD_HTTP_METHOD_GET, "/v1/experiments", LIFT_ROUTE_EXPERIMENTS, lift_api_experiments},
-    {MHD_HTTP_METHOD_GET, "/healthz", LIFT_ROUTE_HEALTHZ, lift_api_healthz},
-    {MHD_HTTP_METHOD_GET, "/readyz", LIFT_ROUTE_READYZ, lift_api_readyz},
-    {MHD_HTTP_METHOD_GET, "/metrics", LIFT_ROUTE_METRICS, lift_api_metrics},
+    {MHD_HTTP_METHOD_GET, "/v1/assign", LIFT_ROUTE_ASSIGN, lift_api_assign, false, true},
+    {MHD_HTTP_METHOD_POST, "/v1/events", LIFT_ROUTE_EVENTS, lift_api_events, false, true},
+    {MHD_HTTP_METHOD_POST, "/v1/exposures", LIFT_ROUTE_EXPOSURES, lift_api_exposures, false, true},
+    {MHD_HTTP_METHOD_GET, "/v1/experiments", LIFT_ROUTE_EXPERIMENTS, lift_api_experiments, false,
+     false},
+    {MHD_HTTP_METHOD_GET, "/healthz", LIFT_ROUTE_HEALTHZ, lift_api_healthz, false, false},
+    {MHD_HTTP_METHOD_GET, "/readyz", LIFT_ROUTE_READYZ, lift_api_readyz, false, false},
+    {MHD_HTTP_METHOD_GET, "/metrics", LIFT_ROUTE_METRICS, lift_api_metrics, false, false},
+    {MHD_HTTP_METHOD_GET, "/api/features/", LIFT_ROUTE_FEATURES, lift_api_features, true, true},
+    {MHD_HTTP_METHOD_GET, "/sub/", LIFT_ROUTE_SUB, lift_api_sub, true, true},
+    {MHD_HTTP_METHOD_POST, "/ofrep/v1/evaluate/flags/", LIFT_ROUTE_OFREP_FLAG, lift_api_ofrep_flag,
+     true, true},
+    {MHD_HTTP_METHOD_POST, "/ofrep/v1/evaluate/flags", LIFT_ROUTE_OFREP_BULK, lift_api_ofrep_bulk,
+     false, true},
 };
 #define NROUTES (sizeof routes / sizeof *routes)
 
-/* The route for a path, whatever the method; NULL when none. */
-static const lift_route *find_path(const char *url)
+/* The route for a path, whatever the method; NULL when none. A keyed route matches its
+ * prefix plus one non-empty segment, which *key points at. */
+static const lift_route *find_path(const char *url, const char **key)
 {
-    for (size_t i = 0; i < NROUTES; i++)
-        if (strcmp(routes[i].path, url) == 0)
+    for (size_t i = 0; i < NROUTES; i++) {
+        const char *p = routes[i].path;
+        if (!routes[i].keyed) {
+            if (strcmp(p, url) == 0)
+                return &routes[i];
+            continue;
+        }
+        size_t n = strlen(p);
+        if (strncmp(p, url, n) == 0 && url[n] && !strchr(url + n, '/')) {
+            *key = url + n;
             return &routes[i];
+        }
+    }
     return NULL;
+}
+
+void lift_http_header(lift_http_request *req, const char *name, const char *value)
+{
+    if (req->nheaders < (int)(sizeof req->headers / sizeof *req->headers)) {
+        req->headers[req->nheaders].name = name;
+        snprintf(req->headers[req->nheaders++].value, sizeof req->headers[0].value, "%s", value);
+    }
+}
+
+enum MHD_Result lift_http_queue(lift_http_request *req, unsigned status, struct MHD_Response *r)
+{
+    if (status == MHD_HTTP_UNAUTHORIZED)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
+    if (status == MHD_HTTP_SERVICE_UNAVAILABLE)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, "1");
+    for (size_t i = 0; status == MHD_HTTP_METHOD_NOT_ALLOWED && i < NROUTES; i++)
+        if (routes[i].id == req->route)
+            MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW,
+                                    strcmp(routes[i].method, MHD_HTTP_METHOD_GET) ? "POST"
+                                                                                  : "GET, HEAD");
+    for (int i = 0; i < req->nheaders; i++)
+        MHD_add_response_header(r, req->headers[i].name, req->headers[i].value);
+    if (req->cors_origin[0])
+        lift_cors_headers(r, req->cors_origin);
+    if (atomic_load_explicit(&req->app->stopping, memory_order_relaxed))
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
+    enum MHD_Result rc = MHD_queue_response(req->conn, status, r);
+    /* MHD refcounts responses; destroying here only drops our reference. */
+    MHD_destroy_response(r);
+    lift_metrics_request(&req->app->metrics, req->route, (int)status,
+                         lift_time_mono() - req->started);
+    return rc;
 }
 
 enum MHD_Result lift_http_reply(lift_http_request *req, unsigned status, char *body, size_t len,
@@ -50,24 +104,43 @@ enum MHD_Result lift_http_reply(lift_http_request *req, unsigned status, char *b
         free(body);
         return MHD_NO;
     }
-    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
-    if (status == MHD_HTTP_UNAUTHORIZED)
-        MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
-    if (status == MHD_HTTP_SERVICE_UNAVAILABLE)
-        MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, "1");
-    for (size_t i = 0; status == MHD_HTTP_METHOD_NOT_ALLOWED && i < NROUTES; i++)
-        if (routes[i].id == req->route)
-            MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW,
-                                    strcmp(routes[i].method, MHD_HTTP_METHOD_GET) ? "POST"
-                                                                                  : "GET, HEAD");
-    if (atomic_load_explicit(&req->app->stopping, memory_order_relaxed))
-        MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
-    enum MHD_Result rc = MHD_queue_response(req->conn, status, r);
-    /* MHD refcounts responses; destroying here only drops our reference. */
-    MHD_destroy_response(r);
-    lift_metrics_request(&req->app->metrics, req->route, (int)status,
-                         lift_time_mono() - req->started);
-    return rc;
+    if (content_type)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
+    return lift_http_queue(req, status, r);
+}
+
+bool lift_http_json_content(lift_http_request *req)
+{
+    const char *ct =
+        MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+    if (!ct || strncasecmp(ct, "application/json", 16) != 0)
+        return false;
+    const char *rest = ct + 16;
+    while (*rest == ' ')
+        rest++;
+    return *rest == '\0' || *rest == ';';
+}
+
+bool lift_http_etag_matches(lift_http_request *req, const char *etag)
+{
+    const char *h =
+        MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
+    if (!h)
+        return false;
+    size_t n = strlen(etag);
+    for (const char *p = h; *p;) { /* a list: "a", W/"b", * */
+        while (*p == ' ' || *p == ',')
+            p++;
+        if (*p == '*')
+            return true;
+        if (strncmp(p, "W/", 2) == 0)
+            p += 2; /* If-None-Match compares weakly (RFC 9110 13.1.2) */
+        if (strncmp(p, etag, n) == 0 && (p[n] == '\0' || p[n] == ',' || p[n] == ' '))
+            return true;
+        while (*p && *p != ',')
+            p++;
+    }
+    return false;
 }
 
 enum MHD_Result lift_http_json(lift_http_request *req, unsigned status, lift_buf *b)
@@ -116,13 +189,17 @@ static enum MHD_Result dispatch(lift_http_request *req, const char *url, const c
     if (req->no_host)
         return lift_http_error(req, MHD_HTTP_BAD_REQUEST, "bad_request",
                                "an HTTP/1.1 request needs a Host header", "Host");
-    const lift_route *rt = find_path(url);
+    const char *key = NULL;
+    const lift_route *rt = find_path(url, &key);
     if (!rt) {
         char msg[160];
         snprintf(msg, sizeof msg, "no such route: %.20s %.100s", method, url);
         return lift_http_error(req, MHD_HTTP_NOT_FOUND, "not_found", msg, NULL);
     }
     bool get = !strcmp(rt->method, MHD_HTTP_METHOD_GET);
+    req->path_key = key;
+    if (!strcmp(method, MHD_HTTP_METHOD_OPTIONS))
+        return lift_cors_preflight(req, rt->method, rt->clients);
     if (strcmp(method, rt->method) != 0 && !(get && !strcmp(method, MHD_HTTP_METHOD_HEAD))) {
         char msg[160];
         snprintf(msg, sizeof msg, "%s takes %s, not %.20s", rt->path, get ? "GET" : "POST", method);
@@ -153,7 +230,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         req->app = app;
         req->conn = conn;
         req->started = lift_time_mono();
-        const lift_route *rt = find_path(url);
+        const char *key = NULL;
+        const lift_route *rt = find_path(url, &key);
         req->route = rt ? rt->id : LIFT_ROUTE_OTHER;
         lift_buf_init(&req->body);
         *req_cls = req;

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "lift/assign.h"
 #include "lift/keys.h"
 #include "lift/pseudo.h"
 #include "lift/text.h"
@@ -17,6 +18,10 @@
 #include "snapshot.h"
 #include "spool.h"
 #include "writer.h"
+
+struct lift_features; /* server/features.h: the GrowthBook payload cache */
+struct lift_sse;      /* server/sse.h: the GrowthBook SDK streams */
+struct lift_limits;   /* server/access.h: client keys' request limits */
 
 /* Everything a handler may use; built once in main and passed as the daemon's cls. */
 typedef struct lift_app {
@@ -28,6 +33,9 @@ typedef struct lift_app {
     lift_keys *keys;
     lift_pseudo *pseudo; /* NULL: unit ids stored as given */
     lift_metrics metrics;
+    struct lift_features *features;
+    struct lift_sse *sse;
+    struct lift_limits *limits;
     char id_prefix[20]; /* random per process start: exposure ids are <prefix>-<counter> */
     atomic_ulong id_counter;
     atomic_bool stopping; /* shutting down: POSTs are refused with 503 */
@@ -49,8 +57,15 @@ typedef struct lift_http_request {
     bool too_large;
     bool no_host; /* an HTTP/1.1 request without Host (RFC 9112 3.2: answered 400) */
     atomic_int job_state;
-    bool counted; /* holds one of app->suspended, released once answered or gone */
-    lift_job job; /* a POST's batch, while the writer has it */
+    bool counted;          /* holds one of app->suspended, released once answered or gone */
+    lift_job job;          /* a POST's batch, while the writer has it */
+    const char *path_key;  /* the {key} of a route that has one (points into the URL) */
+    char cors_origin[256]; /* non-empty: answer with CORS headers for this origin */
+    int nheaders;          /* extra response headers (lift_http_header) */
+    struct {
+        const char *name; /* static */
+        char value[96];
+    } headers[4];
 } lift_http_request;
 
 /* Starts the daemon on cfg->listen. */
@@ -61,6 +76,19 @@ void lift_http_quiesce(lift_app *app);
 
 /* Closes every connection and joins the HTTP threads. No connection may be suspended. */
 void lift_http_stop(lift_app *app);
+
+/* Queues r with the request's extra and CORS headers and records the request's metrics;
+ * drops our reference to r. */
+enum MHD_Result lift_http_queue(lift_http_request *req, unsigned status, struct MHD_Response *r);
+
+/* Adds a response header (name static, value copied; at most 4 per request). */
+void lift_http_header(lift_http_request *req, const char *name, const char *value);
+
+/* Whether the request's Content-Type is application/json (parameters allowed). */
+bool lift_http_json_content(lift_http_request *req);
+
+/* Whether If-None-Match names etag (a quoted entity tag) or is "*". */
+bool lift_http_etag_matches(lift_http_request *req, const char *etag);
 
 /* Replies with body (steals it; malloc'ed) and records the request's metrics. */
 enum MHD_Result lift_http_reply(lift_http_request *req, unsigned status, char *body, size_t len,
@@ -87,5 +115,16 @@ enum MHD_Result lift_api_experiments(lift_http_request *req);
 enum MHD_Result lift_api_healthz(lift_http_request *req);
 enum MHD_Result lift_api_readyz(lift_http_request *req);
 enum MHD_Result lift_api_metrics(lift_http_request *req);
+enum MHD_Result lift_api_features(lift_http_request *req);   /* server/api_growthbook.c */
+enum MHD_Result lift_api_sub(lift_http_request *req);        /* server/api_growthbook.c */
+enum MHD_Result lift_api_ofrep_flag(lift_http_request *req); /* server/api_ofrep.c */
+enum MHD_Result lift_api_ofrep_bulk(lift_http_request *req); /* server/api_ofrep.c */
+
+/* Queues one exposure row per bucketed assignment in a (overrides and no-consent answers
+ * are not experiment data), with the request's attributes: the logging of /v1/assign,
+ * shared by the other evaluation endpoints (server/api_assign.c). */
+void lift_http_log_exposures(lift_app *app, const lift_config *cfg, const char *unit,
+                             size_t unit_len, const lift_attr *attrs, size_t nattrs,
+                             const lift_assignment *a, size_t n, int64_t now);
 
 #endif

@@ -93,6 +93,25 @@ static int batch(const char *body, size_t len, const char *name, long max, json_
     return LIFT_OK;
 }
 
+static bool type_allowed(const lift_client_key *k, const char *type, size_t len)
+{
+    for (size_t i = 0; i < k->nevent_types; i++)
+        if (strlen(k->event_types[i]) == len && memcmp(k->event_types[i], type, len) == 0)
+            return true;
+    return false;
+}
+
+/* "page_view, add_to_cart" (static storage: one message per batch). */
+static const char *allowed_list(const lift_client_key *k)
+{
+    static _Thread_local char out[128];
+    size_t n = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < k->nevent_types && n < sizeof out - 1; i++)
+        n += (size_t)snprintf(out + n, sizeof out - n, "%s%s", i ? ", " : "", k->event_types[i]);
+    return k->nevent_types ? out : "none";
+}
+
 static int event(const lift_ingest *in, const item *it, json_t *j, lift_buf *rows)
 {
     static const char *const allowed[] = {"event_id", "unit", "type",  "value",
@@ -109,6 +128,12 @@ static int event(const lift_ingest *in, const item *it, json_t *j, lift_buf *row
         (rc = text(it, j, "type", 64, &type, &type_len)) != LIFT_OK ||
         (rc = timestamp(it, j, in->now, ts)) != LIFT_OK)
         return rc;
+    if (in->client && !type_allowed(in->client, type, type_len)) {
+        char field[LIFT_ERR_FIELD_LEN];
+        return lift_err_field(it->err, LIFT_EPERM, lift_json_path(field, it->where, "type"),
+                              "%s: client key %s may not send \"%.64s\" events (it may send: %s)",
+                              field, in->client->id, type, allowed_list(in->client));
+    }
     json_t *value = json_object_get(j, "value"), *currency = json_object_get(j, "currency");
     if (value && !json_is_null(value) &&
         (!json_is_number(value) || !isfinite(json_number_value(value)) ||
@@ -210,7 +235,7 @@ void lift_ingest_exposure_row(lift_buf *rows, const char *event_id, const char *
 static int exposure(const lift_ingest *in, const item *it, json_t *j, lift_buf *rows)
 {
     static const char *const allowed[] = {"event_id", "unit",  "experiment", "variant",
-                                          "ts",       "attrs", NULL};
+                                          "ts",       "attrs", "phase",      NULL};
     const char *id, *unit, *exp, *var;
     size_t id_len, unit_len, exp_len, var_len;
     char ts[LIFT_TIME_LEN];
@@ -234,6 +259,14 @@ static int exposure(const lift_ingest *in, const item *it, json_t *j, lift_buf *
     int v = lift_config_variant(e, var, var_len);
     if (v < 0)
         return lift_json_fail(it->err, it->where, "variant", "no such variant in this experiment");
+    long phase = e->phase;
+    if ((rc = lift_json_int_in(j, "phase", it->where, 1, 1L << 30, &phase, it->err)) != LIFT_OK)
+        return rc;
+    if (phase != e->phase)
+        return lift_json_fail(it->err, it->where, "phase",
+                              "phase %ld of \"%s\" is over: it is in phase %d (the shopper was "
+                              "bucketed with an old seed; refresh the SDK payload)",
+                              phase, e->key, e->phase);
     lift_buf_csv_field(rows, id, id_len);
     lift_buf_puts(rows, ",");
     unit_field(rows, in->pseudo, unit, unit_len);

@@ -21,14 +21,17 @@
  *   currency: 3 upper-case letters (ISO 4217), or absent;
  *   ts: RFC 3339, not more than 5 minutes in the future (history is fine); absent: now;
  *   props / attrs: a JSON object;
- *   experiment and variant (exposures): running in the config; the phase is the config's.
+ *   experiment and variant (exposures): running in the config; the phase is the config's,
+ *   and an item may name it ("phase": 2), which must then be the current one;
+ *   with a client key, each event's type must be one the key lists (else LIFT_EPERM).
  * Unknown fields are refused, so a misspelt "vaule" is not silently dropped. */
 
 typedef struct lift_ingest {
     int64_t now; /* microseconds since the epoch */
     long max_items;
-    const lift_pseudo *pseudo; /* NULL: unit ids stored as given */
-    const lift_config *cfg;    /* exposures only */
+    const lift_pseudo *pseudo;     /* NULL: unit ids stored as given */
+    const lift_config *cfg;        /* exposures only */
+    const lift_client_key *client; /* events from a client key: only its event types */
 } lift_ingest;
 
 /* Rows in the columns of LIFT_EVENT_COLUMNS (lift/rows.h). */

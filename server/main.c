@@ -11,11 +11,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "access.h"
+#include "features.h"
 #include "http.h"
 #include "lift/db.h"
 #include "lift/locate.h"
 #include "lift/log.h"
 #include "options.h"
+#include "sse.h"
 
 /* Kills the process if shutdown overruns its time (a hung database, say). */
 static void *watchdog(void *arg)
@@ -114,8 +117,12 @@ int main(int argc, char **argv)
         fprintf(stderr, "liftd: %s\n", err.msg);
         return 1; /* never store raw ids when pseudonyms were asked for */
     }
+    if (!(app.features = lift_features_new()) || !(app.limits = lift_limits_new())) {
+        fprintf(stderr, "liftd: out of memory\n");
+        return 1;
+    }
     if (!(app.spool = lift_spool_open(spool_dir, &app.metrics, &err)) ||
-        !(app.snaps = lift_snapshots_new()) ||
+        !(app.snaps = lift_snapshots_new()) || !(app.sse = lift_sse_start(&app, &err)) ||
         !(app.reloader = lift_reloader_start(conninfo, cache, app.snaps, &app.metrics, &err)) ||
         !(app.writer = lift_writer_start(&opt, conninfo, app.spool, &app.metrics, &err)) ||
         lift_http_start(&app, &err) != LIFT_OK) {
@@ -143,6 +150,7 @@ int main(int argc, char **argv)
      * not stop with suspended connections), stop HTTP, then flush the last exposures. */
     atomic_store(&app.stopping, true);
     lift_http_quiesce(&app);
+    lift_sse_close(app.sse); /* streams end: MHD may not stop with them suspended */
     while (atomic_load(&app.suspended) > 0) {
         struct timespec ts = {0, 2000000};
         nanosleep(&ts, NULL);
@@ -158,6 +166,9 @@ int main(int argc, char **argv)
              atomic_load(&app.metrics.rows_committed[LIFT_TABLE_EVENTS]),
              atomic_load(&app.metrics.spooled_rows), lift_spool_pending(app.spool));
     lift_spool_close(app.spool);
+    lift_sse_free(app.sse);
+    lift_features_free(app.features);
+    lift_limits_free(app.limits);
     lift_snapshots_free(app.snaps);
     lift_keys_free(app.keys);
     lift_pseudo_free(app.pseudo);

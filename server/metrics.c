@@ -3,10 +3,20 @@
 
 #include <string.h>
 
-static const char *const routes[] = {"/v1/assign", "/v1/events", "/v1/exposures", "/v1/experiments",
-                                     "/healthz",   "/readyz",    "/metrics",      "other"};
-static const int statuses[LIFT_STATUS_SLOTS] = {200, 202, 400, 401, 404, 405, 408,
-                                                413, 415, 429, 500, 503, 0};
+static const char *const routes[] = {"/v1/assign",
+                                     "/v1/events",
+                                     "/v1/exposures",
+                                     "/v1/experiments",
+                                     "/healthz",
+                                     "/readyz",
+                                     "/metrics",
+                                     "/api/features",
+                                     "/sub",
+                                     "/ofrep/v1/evaluate/flags/{key}",
+                                     "/ofrep/v1/evaluate/flags",
+                                     "other"};
+static const int statuses[LIFT_STATUS_SLOTS] = {200, 202, 204, 304, 400, 401, 403, 404,
+                                                405, 408, 413, 415, 429, 500, 503, 0};
 /* Seconds: 100 us to 1 s, where an assignment answer should sit far left. */
 static const double bounds[LIFT_LATENCY_BUCKETS] = {
     0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5};
@@ -111,4 +121,8 @@ void lift_metrics_render(const lift_metrics *m, lift_buf *out)
     gauge(out, "lift_database_up", "1 while the writer is connected to PostgreSQL.",
           LOAD(m->db_up));
     gauge(out, "lift_spool_ok", "1 while the spool accepts writes.", LOAD(m->spool_ok));
+    gauge(out, "lift_sse_streams", "Open GrowthBook SDK streams (GET /sub).", LOAD(m->sse_streams));
+    counter(out, "lift_sse_pushes_total", "Payloads pushed to SDK streams.", LOAD(m->sse_pushes));
+    counter(out, "lift_rate_limited_total", "Requests refused by a client key's rate limit.",
+            LOAD(m->rate_limited));
 }

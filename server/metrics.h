@@ -16,11 +16,15 @@ typedef enum {
     LIFT_ROUTE_HEALTHZ,
     LIFT_ROUTE_READYZ,
     LIFT_ROUTE_METRICS,
+    LIFT_ROUTE_FEATURES, /* GET /api/features/{clientKey} */
+    LIFT_ROUTE_SUB,      /* GET /sub/{clientKey} (answered once: the stream's start) */
+    LIFT_ROUTE_OFREP_FLAG,
+    LIFT_ROUTE_OFREP_BULK,
     LIFT_ROUTE_OTHER,
     LIFT_ROUTE_COUNT
 } lift_route_id;
 
-#define LIFT_STATUS_SLOTS    13 /* the statuses liftd answers, and "other" */
+#define LIFT_STATUS_SLOTS    16 /* the statuses liftd answers, and "other" */
 #define LIFT_LATENCY_BUCKETS 14
 
 typedef struct lift_metrics {
@@ -37,6 +41,9 @@ typedef struct lift_metrics {
     atomic_ulong spooled_rows, replayed_rows, spool_errors, dropped_rows;
     atomic_long spool_pending_bytes;
     atomic_int db_up, spool_ok, config_loaded;
+    atomic_long sse_streams;   /* open GET /sub streams */
+    atomic_ulong sse_pushes;   /* payloads pushed to streams */
+    atomic_ulong rate_limited; /* requests refused by a client key's limit */
 } lift_metrics;
 
 void lift_metrics_init(lift_metrics *m);

@@ -19,13 +19,21 @@ struct lift_snapshots {
     atomic_uint epoch;
     atomic_uint readers[2];
     pthread_mutex_t publish;
+    pthread_cond_t published; /* signalled with publish held */
+    unsigned long generation; /* publishes and wakes; under publish */
 };
 
 lift_snapshots *lift_snapshots_new(void)
 {
     lift_snapshots *s = calloc(1, sizeof *s);
-    if (s)
+    if (s) {
         pthread_mutex_init(&s->publish, NULL);
+        pthread_condattr_t a;
+        pthread_condattr_init(&a);
+        pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
+        pthread_cond_init(&s->published, &a);
+        pthread_condattr_destroy(&a);
+    }
     return s;
 }
 
@@ -35,6 +43,7 @@ void lift_snapshots_free(lift_snapshots *s)
         return;
     lift_config_free(atomic_load(&s->current));
     pthread_mutex_destroy(&s->publish);
+    pthread_cond_destroy(&s->published);
     free(s);
 }
 
@@ -66,6 +75,34 @@ void lift_snapshot_publish(lift_snapshots *s, lift_config *cfg)
         struct timespec ts = {0, 50000};
         nanosleep(&ts, NULL);
     }
+    s->generation++;
+    pthread_cond_broadcast(&s->published);
     pthread_mutex_unlock(&s->publish);
     lift_config_free(old);
+}
+
+unsigned long lift_snapshot_wait(lift_snapshots *s, unsigned long seen, int timeout_ms)
+{
+    struct timespec until;
+    clock_gettime(CLOCK_MONOTONIC, &until);
+    until.tv_sec += timeout_ms / 1000;
+    until.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock(&s->publish);
+    if (s->generation <= seen)
+        pthread_cond_timedwait(&s->published, &s->publish, &until);
+    unsigned long g = s->generation;
+    pthread_mutex_unlock(&s->publish);
+    return g;
+}
+
+void lift_snapshot_wake(lift_snapshots *s)
+{
+    pthread_mutex_lock(&s->publish);
+    s->generation++; /* so a waiter about to wait sees it too */
+    pthread_cond_broadcast(&s->published);
+    pthread_mutex_unlock(&s->publish);
 }

@@ -25,4 +25,11 @@ void lift_snapshot_leave(lift_snapshots *s, const lift_pin *pin);
  * Publishers are serialized internally. */
 void lift_snapshot_publish(lift_snapshots *s, lift_config *cfg);
 
+/* A counter of publishes (and wakes). Waits up to timeout_ms for it to exceed seen, then
+ * returns it: a waiter never misses a publish that happens after it read `seen`. */
+unsigned long lift_snapshot_wait(lift_snapshots *s, unsigned long seen, int timeout_ms);
+
+/* Wakes every lift_snapshot_wait now, counting as a publish (to stop a waiting thread). */
+void lift_snapshot_wake(lift_snapshots *s);
+
 #endif

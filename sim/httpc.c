@@ -210,6 +210,8 @@ static int read_response(lift_httpc *c, bool head, lift_httpc_response *resp, li
             return rc;
         if (!line[0])
             break;
+        size_t used = strlen(resp->head);
+        snprintf(resp->head + used, sizeof resp->head - used, "%s\n", line);
         char *colon = strchr(line, ':');
         if (!colon)
             continue;
@@ -255,6 +257,27 @@ static int read_response(lift_httpc *c, bool head, lift_httpc_response *resp, li
     }
 }
 
+bool lift_httpc_header(const lift_httpc_response *r, const char *name, char *out, size_t len)
+{
+    size_t n = strlen(name);
+    for (const char *p = r->head; *p;) {
+        const char *end = strchr(p, '\n');
+        if (!end)
+            break;
+        if (!strncasecmp(p, name, n) && p[n] == ':') {
+            const char *v = p + n + 1;
+            while (*v == ' ')
+                v++;
+            snprintf(out, len, "%.*s", (int)(end - v), v);
+            return true;
+        }
+        p = end + 1;
+    }
+    if (len)
+        out[0] = '\0';
+    return false;
+}
+
 int lift_httpc_request(lift_httpc *c, const char *method, const char *target,
                        const char *const *headers, const char *body, size_t len,
                        lift_httpc_response *resp, lift_err *err)
@@ -278,7 +301,7 @@ int lift_httpc_request(lift_httpc *c, const char *method, const char *target,
     if (body)
         lift_buf_append(&req, body, len);
     resp->status = 0;
-    resp->retry_after[0] = resp->content_type[0] = '\0';
+    resp->retry_after[0] = resp->content_type[0] = resp->head[0] = '\0';
     lift_buf_reset(&resp->body);
     int rc = req.failed ? lift_err_set(err, LIFT_ENOMEM, "out of memory")
                         : send_all(c, req.data, req.len, err);

@@ -45,5 +45,21 @@ for t in "$BUILD"/tests/test_* "$BUILD"/tests/fault/test_*; do
     fi
 done
 
+# The API contract: every answer the tests recorded (tests/support/liftd.c, tests/compat/
+# lib.js) against docs/openapi.yaml, which must itself be valid OpenAPI 3.1.
+if [ -d "$LIFT_TEST_TMP/responses" ]; then
+    echo "== contract (docs/openapi.yaml)"
+    if [ ! -d "$BUILD/node/node_modules" ]; then
+        # make test and make sanitize install them first (scripts/node_deps.sh); a run
+        # without them (make tsan) checks no contract.
+        echo "contract: not checked ($BUILD/node/node_modules is missing: scripts/node_deps.sh $BUILD)"
+    elif NODE_PATH=$(cd "$BUILD/node/node_modules" && pwd) node tests/compat/contract.js \
+        docs/openapi.yaml "$LIFT_TEST_TMP/responses"; then
+        passed=$((passed + 1))
+    else
+        failed=$((failed + 1))
+    fi
+fi
+
 echo "$passed passed, $failed failed ($(($(date +%s) - started)) s)"
 [ "$failed" -eq 0 ]

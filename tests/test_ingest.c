@@ -41,7 +41,7 @@ static void setup(void)
     lift_err err;
     cfg = lift_config_parse(CONFIG, strlen(CONFIG), &err);
     cr_assert(cfg, "%s", err.msg);
-    in = (lift_ingest){NOW, 3, NULL, cfg};
+    in = (lift_ingest){NOW, 3, NULL, cfg, NULL};
     lift_buf_init(&rows);
 }
 
@@ -200,7 +200,7 @@ Test(ingest_exposures, writes_rows_in_the_experiments_current_phase)
         accepted(lift_ingest_exposures,
                  "{\"exposures\":["
                  "{\"event_id\":\"x1\",\"unit\":\"alice\",\"experiment\":\"recs\","
-                 "\"variant\":\"personalized\",\"attrs\":{\"device\":\"mobile\"}},"
+                 "\"variant\":\"personalized\",\"phase\":3,\"attrs\":{\"device\":\"mobile\"}},"
                  "{\"event_id\":\"x2\",\"unit\":\"bob\",\"experiment\":\"banner\","
                  "\"variant\":\"b\",\"ts\":\"2026-11-20T10:00:00Z\",\"attrs\":null}]}",
                  2);
@@ -307,8 +307,12 @@ Test(ingest_batches, are_refused_whole_naming_the_field)
         {lift_ingest_exposures,
          EXP("\"event_id\":\"x\",\"unit\":\"u\",\"experiment\":\"later\",\"variant\":\"a\""),
          "exposures[0].experiment", "exposures[0].experiment: is not running (it is a draft)"},
+        /* The phase an SDK payload carried must be the current one (recs is in phase 3). */
         {lift_ingest_exposures, EXP(EXP_OK ",\"phase\":2"), "exposures[0].phase",
-         "exposures[0].phase: unknown field"},
+         "exposures[0].phase: phase 2 of \"recs\" is over: it is in phase 3 (the shopper was "
+         "bucketed with an old seed; refresh the SDK payload)"},
+        {lift_ingest_exposures, EXP(EXP_OK ",\"phase\":\"3\""), "exposures[0].phase",
+         "exposures[0].phase: expected a whole number in [1, 1073741824]"},
         {lift_ingest_exposures, EXP(EXP_OK ",\"attrs\":\"mobile\""), "exposures[0].attrs",
          "exposures[0].attrs: expected an object"},
         {lift_ingest_exposures, EXP("\"event_id\":\"x\",\"unit\":\"u\",\"experiment\":\"recs\""),

@@ -71,6 +71,10 @@ typedef struct lift_request {
     int only;     /* an experiment index to evaluate alone, or -1 for all */
 } lift_request;
 
+/* Whether e is running at time now (status running, and now within [start, end) where
+ * they are set). */
+bool lift_experiment_active(const lift_experiment *e, int64_t now);
+
 /* Evaluates every running experiment (or only req->only) for one shopper, in config
  * order. A shopper in the control variant of a running holdout experiment is in no
  * standard experiment. Writes at most cfg->nexperiments entries to out and their number

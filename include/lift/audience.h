@@ -47,11 +47,20 @@ typedef struct lift_cond {
     bool exists; /* for LIFT_OP_EXISTS */
 } lift_cond;
 
+/* Longest attribute value accepted, in bytes (GET /v1/assign, OFREP contexts). */
+#define LIFT_ATTR_VALUE_MAX 256
+
+/* What counts as a number in an attribute: plain decimal, as a regular expression (the
+ * GrowthBook payload uses it, core/gb_condition.c). No spaces, no hexadecimal, no inf/nan;
+ * its value must also be finite (1e999 is not a number here). */
+#define LIFT_NUMBER_SYNTAX "^[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]+)?$"
+
 /* The rules, in one place:
  *  - eq/in match a string value byte for byte, a number value numerically (the attribute
- *    parsed as a number), a boolean value as true/1 or false/0;
+ *    read as a number, LIFT_NUMBER_SYNTAX), a boolean value as true/1 or false/0;
  *  - ne/nin are the negations, and hold when the attribute is missing;
- *  - lt/lte/gt/gte need the attribute to parse as a finite number, else they fail;
+ *  - lt/lte/gt/gte need the attribute to be a finite number (LIFT_NUMBER_SYNTAX), else
+ *    they fail;
  *  - exists:true holds when the attribute is present, exists:false when it is absent.
  * When an attribute appears twice, its first value counts. */
 bool lift_cond_eval(const lift_cond *c, const lift_attr *attrs, size_t nattrs);

@@ -68,12 +68,28 @@ typedef struct lift_layer {
     size_t ns_u16_len;
 } lift_layer;
 
+/* A publishable client key (lift.client_keys): what a browser may do with it. Only the
+ * key's SHA-256 digest is known. */
+typedef struct lift_client_key {
+    const char *id;           /* the public prefix, "pk_3f9a1c2e" */
+    unsigned char digest[32]; /* SHA-256 of the whole key */
+    const char **origins;     /* lower case scheme://host[:port]; CORS is granted to these */
+    size_t norigins;
+    const char **event_types; /* what POST /v1/events may carry with this key */
+    size_t nevent_types;
+    double rate;  /* requests per second (token bucket refill); 0: no limit */
+    double burst; /* bucket size */
+} lift_client_key;
+
 typedef struct lift_config {
     int64_t version;
+    int64_t updated; /* when the config last changed (microseconds since the epoch); 0: unknown */
     lift_experiment *experiments;
     size_t nexperiments;
     lift_layer *layers;
     size_t nlayers;
+    lift_client_key *client_keys; /* sorted by digest */
+    size_t nclient_keys;
     struct lift_arena *arena; /* owns everything above */
 } lift_config;
 
@@ -82,6 +98,8 @@ typedef struct lift_config {
  *     "coverage", "phase", "start", "end", "variants": [{"key", "weight", "payload",
  *     "control"}], "layer": {"name", "range": [a, b]}, "audience": [{"attr", "op",
  *     "value"}], "overrides": [{"unit", "variant"}]}]}
+ * plus "updated" (an RFC 3339 time) and "client_keys": [{"id", "digest": "sha256:<hex>",
+ *   "origins": [..], "event_types": [..], "rate", "burst"}], both optional.
  * Only "key" and "variants" are required. Defaults follow the SQL tables (seed = key,
  * hash_version 2, coverage 1, kind standard, control = the first variant) except status,
  * which defaults to "running" in a file. The same rules as the database apply: weights in
@@ -98,6 +116,10 @@ void lift_config_free(lift_config *cfg); /* NULL is a no-op */
 
 /* Index of the experiment with this key, or -1. */
 int lift_config_find(const lift_config *cfg, const char *key, size_t len);
+
+/* The client key with this SHA-256 digest, or NULL. */
+const lift_client_key *lift_config_client_key(const lift_config *cfg,
+                                              const unsigned char digest[32]);
 
 /* Index of the variant with this key in experiment e, or -1. */
 int lift_config_variant(const lift_experiment *e, const char *key, size_t len);

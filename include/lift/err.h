@@ -13,7 +13,8 @@ enum {
     LIFT_EDB = -4,       /* the database refused or failed */
     LIFT_EIO = -5,       /* file or socket I/O failed */
     LIFT_ENOTFOUND = -6, /* the named thing does not exist */
-    LIFT_EUNAVAIL = -7   /* not now: the database is away, a queue is full; retry */
+    LIFT_EUNAVAIL = -7,  /* not now: the database is away, a queue is full; retry */
+    LIFT_EPERM = -8      /* not allowed to this caller (a client key posting an order) */
 };
 
 /* Like jansson's json_error_t: the caller owns it, callees fill it. `field` names the

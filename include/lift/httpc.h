@@ -4,6 +4,7 @@
 #ifndef LIFT_HTTPC_H
 #define LIFT_HTTPC_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "lift/err.h"
@@ -23,7 +24,11 @@ typedef struct lift_httpc_response {
     lift_buf body;
     char retry_after[16];
     char content_type[64];
+    char head[2048]; /* the header lines, "Name: value\n" each (as much as fits) */
 } lift_httpc_response;
+
+/* The value of header `name` (any case) into out; false (out empty) when absent. */
+bool lift_httpc_header(const lift_httpc_response *r, const char *name, char *out, size_t len);
 
 /* Sends one request and reads the answer into resp (resp->body is reset first; the caller
  * frees it with lift_buf_fini). headers: NULL-terminated "Name: value" lines or NULL.

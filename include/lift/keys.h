@@ -20,6 +20,9 @@ size_t lift_keys_count(const lift_keys *k);
  * on which key matched or how much of it did. */
 bool lift_keys_check(const lift_keys *k, const char *header);
 
+/* SHA-256 of s[0..n). */
+void lift_keys_sha256(const char *s, size_t n, unsigned char out[32]);
+
 /* Writes "sha256:<64 hex>" of key, for configuration files. */
 void lift_keys_digest(const char *key, char out[72]);
 

@@ -3,6 +3,7 @@
 
 #include <criterion/criterion.h>
 #include <fcntl.h>
+#include <jansson.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -166,11 +167,36 @@ int liftd_stop(liftd_proc *p, int sig)
     return -1;
 }
 
+/* Appends the answer to $LIFT_TEST_TMP/responses/c-<pid>.jsonl: tests/run.sh checks every
+ * recorded answer against docs/openapi.yaml at the end (tests/compat/contract.js). */
+static void record(const char *method, const char *target, const lift_httpc_response *r)
+{
+    const char *tmp = getenv("LIFT_TEST_TMP");
+    if (!tmp || !*tmp)
+        return;
+    char dir[600], path[700];
+    snprintf(dir, sizeof dir, "%s/responses", tmp);
+    mkdir(dir, 0755);
+    snprintf(path, sizeof path, "%s/c-%d.jsonl", dir, (int)getpid());
+    json_t *line = json_pack("{s:s, s:s, s:i, s:s, s:s%}", "method", method, "target", target,
+                             "status", r->status, "content_type", r->content_type, "body",
+                             r->body.data ? r->body.data : "", r->body.len);
+    char *text = line ? json_dumps(line, JSON_COMPACT) : NULL;
+    FILE *f = text ? fopen(path, "a") : NULL;
+    if (f) {
+        fprintf(f, "%s\n", text);
+        fclose(f);
+    }
+    free(text);
+    json_decref(line);
+}
+
 int liftd_get(liftd_proc *p, const char *target, lift_httpc_response *r)
 {
     lift_err err;
     cr_assert_eq(lift_httpc_request(p->http, "GET", target, NULL, NULL, 0, r, &err), LIFT_OK,
                  "GET %s: %s", target, err.msg);
+    record("GET", target, r);
     return r->status;
 }
 
@@ -180,6 +206,7 @@ int liftd_post_with(liftd_proc *p, const char *path, const char *const *headers,
     lift_err err;
     cr_assert_eq(lift_httpc_request(p->http, "POST", path, headers, body, len, r, &err), LIFT_OK,
                  "POST %s: %s", path, err.msg);
+    record("POST", path, r);
     return r->status;
 }
 
@@ -188,4 +215,15 @@ int liftd_post(liftd_proc *p, const char *path, const char *body, lift_httpc_res
     static const char *const h[] = {"Content-Type: application/json",
                                     "Authorization: Bearer " TEST_KEY, NULL};
     return liftd_post_with(p, path, h, body, strlen(body), r);
+}
+
+int liftd_request(liftd_proc *p, const char *method, const char *target, const char *const *headers,
+                  const char *body, lift_httpc_response *r)
+{
+    lift_err err;
+    cr_assert_eq(lift_httpc_request(p->http, method, target, headers, body, body ? strlen(body) : 0,
+                                    r, &err),
+                 LIFT_OK, "%s %s: %s", method, target, err.msg);
+    record(method, target, r);
+    return r->status;
 }

@@ -39,6 +39,11 @@ int liftd_post(liftd_proc *p, const char *path, const char *body, lift_httpc_res
 int liftd_post_with(liftd_proc *p, const char *path, const char *const *headers, const char *body,
                     size_t len, lift_httpc_response *r);
 
+/* Any method, with headers (NULL-terminated "Name: value", may be NULL) and a body (may be
+ * NULL); returns the status. */
+int liftd_request(liftd_proc *p, const char *method, const char *target, const char *const *headers,
+                  const char *body, lift_httpc_response *r);
+
 /* Whether the log contains text (for log-line assertions). */
 int liftd_log_has(const liftd_proc *p, const char *text);
 

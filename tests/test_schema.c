@@ -377,6 +377,12 @@ Test(schema, refuses_deleting_or_renaming_a_metric_in_use)
     cr_assert_str_eq(msg, "metric \"conversion\" is used by experiment \"recs\"");
     msg = pgtest_fails(db, "UPDATE lift.metrics SET key = 'conv' WHERE key = 'conversion'");
     cr_assert_str_eq(msg, "metric \"conversion\" is used by experiment \"recs\"");
+    /* The money metric counts as used too. */
+    pgtest_ok(db, "INSERT INTO lift.metrics (key, name, kind, event_types) VALUES"
+                  "  ('net', 'Net', 'mean', '{order,refund}');"
+                  "UPDATE lift.experiments SET revenue_metric = 'net' WHERE key = 'recs'");
+    msg = pgtest_fails(db, "DELETE FROM lift.metrics WHERE key = 'net'");
+    cr_assert_str_eq(msg, "metric \"net\" is used by experiment \"recs\"");
     /* Unused metrics may go, and used ones may change in other ways. */
     pgtest_ok(db, "UPDATE lift.metrics SET name = 'Converted' WHERE key = 'conversion';"
                   "DELETE FROM lift.metrics WHERE key = 'engagement'");

@@ -11,24 +11,18 @@
 
 static const char USAGE[] =
     "usage: liftctl power (--baseline P | --mean M --sd S) --mde D [--alpha A] [--power B]\n"
-    "                     [--variants K] [--daily-shoppers N] [--weeks W]\n"
+    "                     [--variants K] [--split C/T] [--daily-shoppers N] [--weeks W]\n"
     "Shoppers needed per variant to detect a relative lift D (0.05 or 5%%) on a conversion\n"
     "rate P, or on a mean M with standard deviation S; two-sided alpha (default 0.05),\n"
     "power (0.8), K variants (2). With --daily-shoppers: the duration in whole weeks (never\n"
-    "under 7 days) and the smallest lift detectable after 1..8 weeks (or after W weeks).\n";
+    "under 7 days) and the smallest lift detectable after 1..8 weeks (or after W weeks).\n"
+    "--split 5/95 plans a control and a treatment of unequal shares (a holdout): the\n"
+    "shoppers each arm needs at that allocation (docs/statistics.md, Planning and guards).\n";
 
 static void print_count(const char *label, double n)
 {
-    char digits[32], grouped[48];
-    snprintf(digits, sizeof digits, "%.0f", n);
-    size_t len = strlen(digits), k = 0;
-    for (size_t i = 0; i < len; i++) {
-        if (i && (len - i) % 3 == 0)
-            grouped[k++] = ',';
-        grouped[k++] = digits[i];
-    }
-    grouped[k] = '\0';
-    printf("  %-24s %s\n", label, grouped);
+    char grouped[48];
+    printf("  %-24s %s\n", label, lift_fmt_grouped(grouped, sizeof grouped, n, 0, false));
 }
 
 int cmd_power(int argc, char **argv)
@@ -42,6 +36,7 @@ int cmd_power(int argc, char **argv)
                                          {"variants", required_argument, NULL, 'k'},
                                          {"daily-shoppers", required_argument, NULL, 'n'},
                                          {"weeks", required_argument, NULL, 'w'},
+                                         {"split", required_argument, NULL, 'x'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
     lift_plan plan = {.alpha = 0.05, .power = 0.8};
@@ -86,6 +81,18 @@ int cmd_power(int argc, char **argv)
         case 'w':
             ok = cli_parse_long(optarg, &weeks) && weeks >= 1 && weeks <= 520;
             break;
+        case 'x': {
+            char *slash = strchr(optarg, '/'), left[64];
+            ok = slash && (size_t)(slash - optarg) < sizeof left;
+            if (ok) {
+                memcpy(left, optarg, (size_t)(slash - optarg));
+                left[slash - optarg] = '\0';
+                ok = cli_parse_double(left, &plan.control_share) &&
+                     cli_parse_double(slash + 1, &plan.treatment_share) && plan.control_share > 0 &&
+                     plan.treatment_share > 0;
+            }
+            break;
+        }
         case 'h':
             fputs(USAGE, stdout);
             return CLI_OK;
@@ -114,6 +121,26 @@ int cmd_power(int argc, char **argv)
                plan.baseline, plan.sd);
     printf("  alpha %.4g (two-sided), power %.4g, %ld variants\n", plan.alpha, plan.power,
            variants);
+    if (plan.control_share > 0) {
+        double na, nb;
+        if (variants != 2)
+            return cli_fail(CLI_USAGE, "power", "--split plans two arms, not %ld", variants);
+        if (lift_stats_sample_sizes(&plan, mde, &na, &nb, &err) != LIFT_OK)
+            return cli_fail(CLI_USAGE, "power", "%s", err.msg);
+        printf("  split %g/%g (control/treatment)\n", plan.control_share, plan.treatment_share);
+        print_count("control shoppers:", na);
+        print_count("treatment shoppers:", nb);
+        print_count("shoppers in total:", na + nb);
+        print_count("equal arms, per arm:", n);
+        if (daily > 0) {
+            double need[] = {na, nb}, s = plan.control_share + plan.treatment_share;
+            double rate[] = {daily * plan.control_share / s, daily * plan.treatment_share / s};
+            int days = lift_stats_plan_days(need, rate, 2, 0);
+            printf("  %-24s %d weeks (%d days at %.0f shoppers a day)\n", "duration:", days / 7,
+                   days, daily);
+        }
+        return CLI_OK;
+    }
     print_count("shoppers per variant:", n);
     print_count("shoppers in total:", n * (double)variants);
     if (daily <= 0)

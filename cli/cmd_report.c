@@ -14,11 +14,14 @@ static const char USAGE[] =
     "usage: liftctl report EXPERIMENT [--format html|md|json|csv|text] [--out PATH|-]\n"
     "                      [--segment ATTR]... [--as-of TIME] [--alpha A]\n"
     "                      [--correction none|holm|bh] [--sequential [N*]] [--cuped on|off]\n"
+    "                      [--max-mixed SHARE]\n"
     "Writes the experiment's lift report, by default HTML to reports/out/EXPERIMENT.html\n"
-    "(or .md, .json, .csv; text is a terminal summary, to standard output). Defaults:\n"
-    "alpha 0.05, Benjamini-Hochberg over metrics x variants x segments, CUPED where a\n"
-    "metric has a pre-period,\n"
-    "as of now (shoppers whose metric window has not ended are left out, and counted).\n";
+    "(or .md, .json, .csv; text is a terminal summary, to standard output). It leads with\n"
+    "the decision per treatment, the money and the health checks. Defaults: alpha 0.05,\n"
+    "Benjamini-Hochberg over metrics x treatments (each --segment breakdown corrected on its\n"
+    "own), CUPED where a metric has a pre-period, invalid above 1% of shoppers who saw two\n"
+    "variants (--max-mixed 0.01), as of now (shoppers whose metric window has not ended are\n"
+    "left out, and counted; an as-of in the future is refused).\n";
 
 #define MAX_SEGMENTS 16
 
@@ -91,6 +94,11 @@ int cmd_report(int argc, char **argv)
             if (!parse_time(v, &o.as_of))
                 return cli_fail(CLI_USAGE, "report", "--as-of: '%s' is not a date or RFC 3339 time",
                                 v);
+        } else if (!strcmp(a, "--max-mixed") && v) {
+            if (!cli_parse_double(v, &o.max_mixed_share) ||
+                !(o.max_mixed_share > 0 && o.max_mixed_share < 1))
+                return cli_fail(CLI_USAGE, "report",
+                                "--max-mixed: '%s' is not a share between 0 and 1 (0.01 = 1%%)", v);
         } else if (!strcmp(a, "--alpha") && v) {
             if (!cli_parse_double(v, &o.alpha) || !(o.alpha > 0 && o.alpha < 1))
                 return cli_fail(CLI_USAGE, "report", "--alpha: '%s' is not between 0 and 1", v);

@@ -572,3 +572,35 @@ bool lift_share_parse(const char *s, double *out)
     *out = pct ? v / 100 : v;
     return true;
 }
+
+char *lift_fmt_grouped(char *out, size_t len, double x, int decimals, bool plus)
+{
+    if (len == 0)
+        return out;
+    if (!isfinite(x)) {
+        snprintf(out, len, "n/a");
+        return out;
+    }
+    char digits[400];
+    int n = snprintf(digits, sizeof digits, "%.*f", decimals, fabs(x));
+    if (n < 0 || (size_t)n >= sizeof digits) {
+        snprintf(out, len, "%.*g", 6, x);
+        return out;
+    }
+    const char *dot = strchr(digits, '.');
+    size_t whole = dot ? (size_t)(dot - digits) : (size_t)n, k = 0;
+    /* "-0.00" and "+0.00" read as 0: no sign for what rounds to zero. */
+    bool zero = strspn(digits, "0.") == (size_t)n;
+    if (!zero && (x < 0 || plus) && k + 1 < len)
+        out[k++] = x < 0 ? '-' : '+';
+    for (size_t i = 0; i < (size_t)n && k + 1 < len; i++) {
+        if (i > 0 && i < whole && (whole - i) % 3 == 0) {
+            out[k++] = ',';
+            if (k + 1 >= len)
+                break;
+        }
+        out[k++] = digits[i];
+    }
+    out[k] = '\0';
+    return out;
+}

@@ -1,6 +1,6 @@
 /* The HTML report: one self-contained file (inline CSS and SVG, no scripts, no external
- * assets) with the verdict first, warnings, the power panel, three plots, the tables and
- * the method notes. */
+ * assets) with the decision first, then the money, the health panel, power and duration,
+ * three plots, the tables and the method notes. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -21,16 +21,21 @@ static const char CSS[] =
     ".banner{padding:10px 14px;border-radius:6px;margin:12px 0;font-weight:600}"
     ".bad{background:#fee2e2;color:#991b1b;border:1px solid #fca5a5}"
     ".warn{background:#fef3c7;color:#92400e;border:1px solid #fcd34d}"
-    ".verdict{padding:10px 14px;border-radius:6px;margin:8px 0;border-left:6px solid #9ca3af;"
-    "background:#f9fafb}.verdict.win{border-color:#16a34a;background:#f0fdf4}"
-    ".verdict.loss{border-color:#dc2626;background:#fef2f2}.verdict.flat{border-color:#6b7280}"
-    ".verdict.inconclusive{border-color:#d97706;background:#fffbeb}"
+    ".decision{padding:10px 14px;border-radius:6px;margin:8px 0;border-left:6px solid #9ca3af;"
+    "background:#f9fafb;font-weight:600}.decision.ship{border-color:#16a34a;background:#f0fdf4}"
+    ".decision.rollback,.decision.invalid{border-color:#dc2626;background:#fef2f2}"
+    ".decision.no_effect{border-color:#6b7280}"
+    ".decision.keep_running{border-color:#d97706;background:#fffbeb}"
+    ".reasons{font-weight:400;margin:6px 0 0;padding-left:20px}.reasons code{font-size:12px}"
+    ".money p{margin:6px 0;font-size:16px}"
+    "table.health td:nth-child(3){text-align:left}tr.warn td{background:#fffbeb}"
     ".tag{font-size:12px;text-transform:uppercase;letter-spacing:.05em;font-weight:700;"
     "margin-right:8px}"
     "table{border-collapse:collapse;margin:6px 0 10px;font-size:14px}"
     "th,td{padding:4px 10px;border-bottom:1px solid #e5e7eb;text-align:right}"
     "th:first-child,td:first-child{text-align:left}th{background:#f3f4f6;font-weight:600}"
     "tr.win td{background:#f0fdf4}tr.loss td{background:#fef2f2}"
+    "td:last-child{font-weight:600}table.health td{font-weight:400}"
     "table.kv td{text-align:left}table.seg td:nth-child(2),table.seg td:nth-child(3){"
     "text-align:left}"
     "svg{display:block;margin:8px 0}svg text{font:12px system-ui,sans-serif;fill:#374151}"
@@ -115,15 +120,15 @@ static void day_axis(lift_buf *b, const lift_report *r, const svg_scale *x, doub
 /* Forest plot: relative lift with its CI, per metric and treatment. */
 static void forest(lift_buf *b, const lift_report *r)
 {
-    const double W = 900, L = 250, R = 30, ROW = 26, TOP = 30;
+    const double W = 900, L = 250, R = 110, ROW = 26, TOP = 30;
     size_t rows = r->nmetrics * (size_t)(r->nvariants - 1);
     double lo = 0, hi = 0;
     for (size_t m = 0; m < r->nmetrics; m++)
         for (int v = 1; v < r->nvariants; v++) {
-            const lift_estimate *e = &rpt_result(r, m, -1, v)->cmp.rel;
-            if (e->valid) {
-                lo = fmin(lo, e->lo);
-                hi = fmax(hi, e->hi);
+            const lift_result *res = rpt_result(r, m, -1, v);
+            if (res->cmp.rel.valid) {
+                lo = fmin(lo, res->rel_ci.lo);
+                hi = fmax(hi, res->rel_ci.hi);
             }
         }
     /* One interval that spans hundreds of percent (a rare event, a small sample) would
@@ -136,9 +141,10 @@ static void forest(lift_buf *b, const lift_report *r)
     double H = TOP + ROW * (double)rows + 30;
     lift_buf_printf(b,
                     "<svg viewBox=\"0 0 %.0f %.0f\" width=\"%.0f\" role=\"img\">"
-                    "<title>Relative lift with %.0f%% confidence intervals</title>",
-                    W, H, W, 100 * (1 - r->opts.alpha));
-    svg_text(b, L, 16, "title", "start", "Relative lift by metric (bars: confidence intervals)");
+                    "<title>Relative lift with the intervals of each result's call</title>",
+                    W, H, W);
+    svg_text(b, L, 16, "title", "start",
+             "Relative lift by metric (bars: the intervals that agree with each call)");
     double ticks[12];
     int nt = svg_ticks(x.d0, x.d1, ticks, 12);
     for (int i = 0; i < nt; i++) {
@@ -166,19 +172,22 @@ static void forest(lift_buf *b, const lift_report *r)
                 svg_text(b, zx + 8, y + 4, "", "start", lift_test_status_name(res->cmp.status));
                 continue;
             }
-            bool good = (e->estimate > 0) != r->metrics[m].lower_is_better;
-            const char *c = !res->significant ? "#6b7280" : good ? "#16a34a" : "#dc2626";
-            double x0 = svg_at(&x, fmax(e->lo, x.d0)), x1 = svg_at(&x, fmin(e->hi, x.d1));
+            const char *c = res->label == LIFT_LABEL_WIN    ? "#16a34a"
+                            : res->label == LIFT_LABEL_LOSS ? "#dc2626"
+                                                            : "#6b7280";
+            const lift_interval *ci = &res->rel_ci;
+            double x0 = svg_at(&x, fmax(ci->lo, x.d0)), x1 = svg_at(&x, fmin(ci->hi, x.d1));
             double xe = svg_at(&x, fmin(fmax(e->estimate, x.d0), x.d1));
             lift_buf_printf(b,
                             "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" "
                             "stroke-width=\"3\"/><circle cx=\"%.1f\" cy=\"%.1f\" r=\"5\" "
                             "fill=\"%s\"/>",
                             x0, x1, y, y, c, xe, y, c);
-            if (e->lo < x.d0)
+            if (ci->lo < x.d0)
                 lift_buf_printf(b, "<path d=\"M%.1f %.1fl8 -5v10z\" fill=\"%s\"/>", x0, y, c);
-            if (e->hi > x.d1)
+            if (ci->hi > x.d1)
                 lift_buf_printf(b, "<path d=\"M%.1f %.1fl-8 -5v10z\" fill=\"%s\"/>", x1, y, c);
+            svg_text(b, W - R + 12, y + 4, "", "start", lift_label_name(res->label));
         }
     lift_buf_puts(b, "</svg>\n");
 }
@@ -206,8 +215,10 @@ static void cumulative(lift_buf *b, const lift_report *r)
                     "height=\"%.0f\"/></clipPath></defs>",
                     W, H, W, L, T, W - L - R, H - T - B);
     char title[200];
-    snprintf(title, sizeof title, "Cumulative relative lift in %s, by day of first exposure",
-             r->metrics[0].name);
+    snprintf(title, sizeof title,
+             "Cumulative relative lift in %s, by day of first exposure (%.4g%% %s band)",
+             r->metrics[0].name, 100 * (1 - r->series_level),
+             r->opts.sequential ? "always-valid" : "fixed-horizon");
     svg_text(b, L, 16, "title", "start", title);
     y_axis(b, &y, L, W - R, true);
     day_axis(b, r, &x, H - B + 18);
@@ -268,9 +279,57 @@ static void daily(lift_buf *b, const lift_report *r)
     legend(b, r, 0);
 }
 
+/* A table's tag as a CSS class: labels and statuses. */
+static void section(lift_buf *out, const char *title)
+{
+    lift_buf_puts(out, "<h2>");
+    esc(out, title);
+    lift_buf_puts(out, "</h2>\n");
+}
+
+static void decisions(lift_buf *out, const lift_report *r)
+{
+    static const char *const classes[] = {"ship", "rollback", "keep_running", "no_effect",
+                                          "invalid"};
+    section(out, "Decision");
+    for (size_t i = 0; i < r->out.ndecisions; i++) {
+        const lift_decision *d = &r->out.decisions[i];
+        lift_buf_printf(out, "<div class=\"decision %s\"><span class=\"tag\">%s</span> ",
+                        classes[d->outcome], rpt_outcome_label(d->outcome));
+        esc(out, d->summary);
+        lift_buf_puts(out, "<ul class=\"reasons\">");
+        for (size_t k = 0; k < d->nreasons; k++) {
+            lift_buf_printf(out, "<li><code>%s</code> ", lift_reason_name(d->reasons[k].code));
+            esc(out, d->reasons[k].text);
+            lift_buf_puts(out, "</li>");
+        }
+        lift_buf_puts(out, "</ul></div>\n");
+    }
+}
+
+static void money(lift_buf *out, const lift_report *r)
+{
+    char text[2048];
+    rpt_table t;
+    section(out, *r->currency ? "Money" : "Money (no currency: no event carries a value)");
+    lift_buf_puts(out, "<div class=\"money\">");
+    for (int v = 1; v < r->nvariants; v++) {
+        rpt_money_text(r, v, text, sizeof text);
+        lift_buf_puts(out, "<p>");
+        esc(out, text);
+        lift_buf_puts(out, "</p>");
+        if (r->revenue < 0)
+            break;
+    }
+    lift_buf_puts(out, "</div>\n");
+    rpt_money_table(r, &t);
+    table(out, &t, true, "");
+    rpt_table_fini(&t);
+}
+
 void rpt_render_html(const lift_report *r, lift_buf *out)
 {
-    char as_of[LIFT_TIME_LEN], text[1024];
+    char as_of[LIFT_TIME_LEN];
     lift_time_format(r->opts.as_of, as_of);
     lift_buf_puts(out, "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
                        "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">"
@@ -280,56 +339,41 @@ void rpt_render_html(const lift_report *r, lift_buf *out)
     esc(out, r->name);
     lift_buf_puts(out, "</h1><div class=\"sub\">Experiment <code>");
     esc(out, r->key);
-    lift_buf_printf(out, "</code>, phase %d, %s; as of %.16s UTC</div>\n", r->phase, r->status,
-                    as_of);
+    lift_buf_printf(
+        out, "</code>, phase %d, %s; as of %.16s UTC; %s</div>\n", r->phase, r->status, as_of,
+        r->opts.sequential ? "sequential testing (always-valid)" : "fixed-horizon testing");
     if (*r->hypothesis) {
         lift_buf_puts(out, "<p class=\"hyp\">");
         esc(out, r->hypothesis);
         lift_buf_puts(out, "</p>\n");
     }
-    rpt_srm_warning(r, text, sizeof text);
-    if (*text) {
-        lift_buf_puts(out, "<div class=\"banner bad\">");
-        esc(out, text);
-        lift_buf_puts(out, "</div>\n");
-    }
-    for (size_t i = 0; i < r->out.nresults; i++)
-        if (r->out.results[i].cmp.pre_imbalance) {
-            lift_buf_puts(out, "<div class=\"banner warn\">Pre-period imbalance: the arms "
-                               "differed before the experiment (p &lt; 0.001) on ");
-            esc(out, r->metrics[r->out.results[i].metric % r->nmetrics].name);
-            lift_buf_puts(out, ". Check the randomization.</div>\n");
-            break;
-        }
-
-    lift_buf_puts(out, "<h2>Verdict</h2>\n");
-    for (int v = 1; v < r->nvariants; v++) {
-        rpt_outcome o = rpt_verdict(r, v, text, sizeof text);
-        lift_buf_printf(out, "<div class=\"verdict %s\"><span class=\"tag\">%s</span>",
-                        rpt_outcome_name(o), rpt_outcome_name(o));
-        esc(out, text);
-        lift_buf_puts(out, "</div>\n");
-    }
+    decisions(out, r);
+    money(out, r);
     rpt_table t;
-    lift_buf_puts(out, "<h2>Duration and power</h2>\n");
+    section(out, "Health");
+    rpt_health_table(r, &t);
+    table(out, &t, true, "health");
+    rpt_table_fini(&t);
+    section(out, "Power and duration");
     rpt_power_table(r, &t);
-    table(out, &t, false, "kv");
+    table(out, &t, true, "");
     rpt_table_fini(&t);
 
-    lift_buf_puts(out, "<h2>Lift by metric</h2>\n");
+    section(out, "Lift by metric");
     forest(out, r);
-    lift_buf_puts(out, "<h2>Over time</h2>\n");
+    section(out, "Over time");
     cumulative(out, r);
     daily(out, r);
 
-    lift_buf_puts(out, "<h2>Metrics</h2>\n");
+    section(out, "Metrics");
     for (size_t m = 0; m < r->nmetrics; m++) {
+        char role[64];
+        rpt_role_text(&r->metrics[m], role, sizeof role);
         lift_buf_puts(out, "<h3>");
         esc(out, r->metrics[m].name);
-        lift_buf_puts(out, m == 0                    ? " <small>(primary)</small>"
-                           : r->metrics[m].guardrail ? " <small>(guardrail)</small>"
-                                                     : "");
-        lift_buf_puts(out, "</h3><div class=\"sub\">");
+        lift_buf_puts(out, " <small>");
+        esc(out, role);
+        lift_buf_puts(out, "</small></h3><div class=\"sub\">");
         esc(out, r->metrics[m].description);
         lift_buf_puts(out, "</div>\n");
         rpt_metric_table(r, m, &t);
@@ -337,9 +381,10 @@ void rpt_render_html(const lift_report *r, lift_buf *out)
         rpt_table_fini(&t);
     }
     for (size_t i = 0; i < r->opts.nsegments; i++) {
-        lift_buf_puts(out, "<h2>Segments: ");
-        esc(out, r->opts.segments[i]);
-        lift_buf_puts(out, "</h2>\n");
+        char title[256];
+        snprintf(title, sizeof title, "Segments: %s (corrected within this breakdown: %s)",
+                 r->opts.segments[i], rpt_correction_text(r->opts.correction));
+        section(out, title);
         rpt_segment_table(r, r->opts.segments[i], &t);
         table(out, &t, true, "seg");
         rpt_table_fini(&t);

@@ -31,7 +31,7 @@ static void table(lift_buf *b, const rpt_table *t, bool header)
         lift_buf_puts(b, "\n|");
         for (int c = 0; c < t->ncols; c++) {
             const char *v = t->cells[r * (size_t)t->ncols + (size_t)c];
-            bool bold = c == 0 && *t->tags[r];
+            bool bold = c == 0 && (!strcmp(t->tags[r], "win") || !strcmp(t->tags[r], "loss"));
             lift_buf_puts(b, bold ? " **" : " ");
             cell(b, v);
             lift_buf_puts(b, bold ? "** |" : " |");
@@ -42,41 +42,66 @@ static void table(lift_buf *b, const rpt_table *t, bool header)
 
 void rpt_render_md(const lift_report *r, lift_buf *out)
 {
-    char as_of[LIFT_TIME_LEN], text[1024];
+    char as_of[LIFT_TIME_LEN], text[2048];
     lift_time_format(r->opts.as_of, as_of);
-    lift_buf_printf(out, "# %s: lift report\n\nExperiment `%s`, phase %d, %s; as of %.16s UTC.\n",
+    lift_buf_printf(out, "# %s: lift report\n\nExperiment `%s`, phase %d, %s; as of %.16s UTC. ",
                     r->name, r->key, r->phase, r->status, as_of);
+    if (r->opts.sequential)
+        lift_buf_printf(out, "Sequential testing on (always-valid, N* = %.0f).\n", r->opts.tuning);
+    else
+        lift_buf_puts(out, "Fixed-horizon testing (read at the planned sample and duration).\n");
     if (*r->hypothesis)
         lift_buf_printf(out, "\n> %s\n", r->hypothesis);
-    rpt_srm_warning(r, text, sizeof text);
-    if (*text)
-        lift_buf_printf(out, "\n> **Warning. %s**\n", text);
 
-    lift_buf_puts(out, "\n## Verdict\n\n");
-    for (int v = 1; v < r->nvariants; v++) {
-        rpt_outcome o = rpt_verdict(r, v, text, sizeof text);
-        lift_buf_printf(out, "- **%s**: %s\n", rpt_outcome_name(o), text);
+    lift_buf_puts(out, "\n## Decision\n");
+    for (size_t i = 0; i < r->out.ndecisions; i++) {
+        const lift_decision *d = &r->out.decisions[i];
+        lift_buf_printf(out, "\n**%s: %s**. ", r->variants[d->variant],
+                        rpt_outcome_label(d->outcome));
+        cell(out, d->summary);
+        lift_buf_puts(out, "\n\n");
+        for (size_t k = 0; k < d->nreasons; k++) {
+            lift_buf_printf(out, "- `%s` ", lift_reason_name(d->reasons[k].code));
+            cell(out, d->reasons[k].text);
+            lift_buf_puts(out, "\n");
+        }
     }
 
     rpt_table t;
-    lift_buf_puts(out, "\n## Exposure and power\n");
+    lift_buf_puts(out, "\n## Money\n\n");
+    for (int v = 1; v < r->nvariants; v++) {
+        rpt_money_text(r, v, text, sizeof text);
+        lift_buf_printf(out, "%s\n\n", text);
+        if (r->revenue < 0)
+            break;
+    }
+    rpt_money_table(r, &t);
+    table(out, &t, true);
+    rpt_table_fini(&t);
+
+    lift_buf_puts(out, "\n## Health\n");
+    rpt_health_table(r, &t);
+    table(out, &t, true);
+    rpt_table_fini(&t);
+
+    lift_buf_puts(out, "\n## Power and duration\n");
     rpt_power_table(r, &t);
-    table(out, &t, false);
+    table(out, &t, true);
     rpt_table_fini(&t);
 
     lift_buf_puts(out, "\n## Metrics\n");
     for (size_t m = 0; m < r->nmetrics; m++) {
-        lift_buf_printf(out, "\n### %s%s\n\n%s\n", r->metrics[m].name,
-                        m == 0                    ? " (primary)"
-                        : r->metrics[m].guardrail ? " (guardrail)"
-                                                  : "",
+        char role[64];
+        rpt_role_text(&r->metrics[m], role, sizeof role);
+        lift_buf_printf(out, "\n### %s %s\n\n%s\n", r->metrics[m].name, role,
                         r->metrics[m].description);
         rpt_metric_table(r, m, &t);
         table(out, &t, true);
         rpt_table_fini(&t);
     }
     for (size_t i = 0; i < r->opts.nsegments; i++) {
-        lift_buf_printf(out, "\n## Segments: %s\n", r->opts.segments[i]);
+        lift_buf_printf(out, "\n## Segments: %s\n\nCorrected within this breakdown (%s).\n",
+                        r->opts.segments[i], rpt_correction_text(r->opts.correction));
         rpt_segment_table(r, r->opts.segments[i], &t);
         table(out, &t, true);
         rpt_table_fini(&t);

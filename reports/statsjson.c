@@ -45,7 +45,7 @@ int lift_correction_parse(const char *name)
 typedef struct storage {
     lift_metric_input *metrics;
     lift_suff *suffs;
-    double *units, *weights;
+    double *units, *weights, *planned;
     const char **variants;
 } storage;
 
@@ -106,9 +106,11 @@ static int parse_arm(json_t *j, lift_kind kind, bool cuped, lift_suff *s, const 
 static int parse_metric(json_t *j, int k, lift_metric_input *m, lift_suff *arms, const char *where,
                         lift_err *err)
 {
-    static const char *const allowed[] = {"key",     "type", "cuped", "direction",
-                                          "segment", "data", NULL};
+    static const char *const allowed[] = {
+        "key",       "name",   "type",           "cuped",   "direction", "role",
+        "long_term", "margin", "days_to_mature", "segment", "data",      NULL};
     static const char *const directions[] = {"higher", "lower"};
+    static const char *const roles[] = {"secondary", "primary", "guardrail"};
     if (!json_is_object(j))
         return bad(err, where, "expected an object {\"key\", \"type\", \"data\"}");
     int rc = lift_json_known(j, allowed, where, err), kind = 0, dir = 0;
@@ -124,12 +126,24 @@ static int parse_metric(json_t *j, int k, lift_metric_input *m, lift_suff *arms,
     if ((rc = lift_json_pick(j, "direction", where, false, directions, 2, &dir, err)) != LIFT_OK)
         return rc;
     m->lower_is_better = dir == 1;
-    if ((rc = lift_json_bool(j, "cuped", where, &m->cuped, err)) != LIFT_OK)
+    int role = 0;
+    size_t len;
+    if ((rc = lift_json_pick(j, "role", where, false, roles, 3, &role, err)) != LIFT_OK ||
+        (rc = lift_json_bool(j, "long_term", where, &m->long_term, err)) != LIFT_OK ||
+        (rc = lift_json_number_in(j, "margin", where, 0, 0.999999, &m->margin, err)) != LIFT_OK ||
+        (rc = lift_json_number_in(j, "days_to_mature", where, 0, 1e6, &m->days_to_mature, err)) !=
+            LIFT_OK ||
+        (rc = lift_json_string(j, "name", where, false, &m->name, &len, err)) != LIFT_OK ||
+        (rc = lift_json_bool(j, "cuped", where, &m->cuped, err)) != LIFT_OK)
         return rc;
+    m->role = (lift_role)role;
+    if (m->margin > 0 && m->role != LIFT_ROLE_GUARDRAIL)
+        return lift_json_fail(err, where, "margin",
+                              "a margin is for guardrails (\"role\": "
+                              "\"guardrail\")");
     if (m->cuped && m->kind == LIFT_KIND_RATIO)
         return lift_json_fail(err, where, "cuped",
                               "defined for proportion and mean metrics, not ratios");
-    size_t len;
     if ((rc = lift_json_string(j, "segment", where, false, &m->segment, &len, err)) != LIFT_OK)
         return lift_json_fail(err, where, "segment", "expected a label such as \"device=mobile\"");
     if (!json_is_array(data) || (int)json_array_size(data) != k)
@@ -144,6 +158,88 @@ static int parse_metric(json_t *j, int k, lift_metric_input *m, lift_suff *arms,
     }
     m->arms = arms;
     return LIFT_OK;
+}
+
+/* "plan": {"shoppers_per_variant": N or [N, ...], "days_run", "days_planned", "mde"} */
+static int parse_plan(json_t *doc, int k, storage *st, lift_progress *p, lift_err *err)
+{
+    static const char *const allowed[] = {"shoppers_per_variant", "days_run", "days_planned", "mde",
+                                          NULL};
+    p->days_run = p->days_planned = p->mde = (double)NAN;
+    int rc;
+    if ((rc = lift_json_number_in(doc, "mixed", "", 0, 1e15, &p->mixed, err)) != LIFT_OK ||
+        (rc = lift_json_number_in(doc, "max_mixed_share", "", 0, 1, &p->max_mixed_share, err)) !=
+            LIFT_OK)
+        return rc;
+    json_t *plan = NULL;
+    if ((rc = lift_json_object(doc, "plan", "", &plan, err)) != LIFT_OK || !plan)
+        return rc;
+    if ((rc = lift_json_known(plan, allowed, "plan", err)) != LIFT_OK ||
+        (rc = lift_json_number_in(plan, "days_run", "plan", 0, 1e5, &p->days_run, err)) !=
+            LIFT_OK ||
+        (rc = lift_json_number_in(plan, "days_planned", "plan", 0, 1e5, &p->days_planned, err)) !=
+            LIFT_OK ||
+        (rc = lift_json_number_in(plan, "mde", "plan", -1, 1e6, &p->mde, err)) != LIFT_OK)
+        return rc;
+    const json_t *n = lift_json_member(plan, "shoppers_per_variant");
+    if (json_is_number(n)) {
+        if (!(json_number_value(n) >= 0))
+            return bad(err, "plan.shoppers_per_variant", "expected a number >= 0");
+        for (int v = 0; v < k; v++)
+            st->planned[v] = json_number_value(n);
+    } else if (n &&
+               (rc = number_list(n, k, st->planned, "plan.shoppers_per_variant", err)) != LIFT_OK) {
+        return rc;
+    }
+    if (n)
+        p->planned = st->planned;
+    return LIFT_OK;
+}
+
+/* Families: the whole experiment is 0; each segment attribute ("device" of
+ * "device=mobile") is a family of its own, numbered in order of appearance. */
+static void families(lift_analysis *a, lift_metric_input *m)
+{
+    for (size_t i = 0; i < a->nmetrics; i++) {
+        if (!m[i].segment)
+            continue;
+        size_t attr = strcspn(m[i].segment, "=");
+        int family = 0;
+        for (size_t j = 0; j < i && !family; j++)
+            if (m[j].segment && strcspn(m[j].segment, "=") == attr &&
+                !strncmp(m[j].segment, m[i].segment, attr))
+                family = m[j].family;
+        m[i].family = family ? family : (int)i + 1;
+    }
+}
+
+/* One primary at most; the money metric, when named, must be a whole-experiment mean. */
+static int roles(const lift_analysis *a, const json_t *doc, lift_err *err)
+{
+    int primary = -1;
+    for (size_t i = 0; i < a->nmetrics; i++) {
+        if (a->metrics[i].role != LIFT_ROLE_PRIMARY || a->metrics[i].segment)
+            continue;
+        if (primary >= 0) {
+            char where[32];
+            snprintf(where, sizeof where, "metrics[%zu]", i);
+            return lift_json_fail(err, where, "role",
+                                  "metrics[%d] is the primary already: one "
+                                  "metric decides",
+                                  primary);
+        }
+        primary = (int)i;
+    }
+    if (!a->revenue_key)
+        return LIFT_OK;
+    for (size_t i = 0; i < a->nmetrics; i++)
+        if (!a->metrics[i].segment && !strcmp(a->metrics[i].key, a->revenue_key) &&
+            a->metrics[i].kind == LIFT_KIND_MEAN)
+            return LIFT_OK;
+    (void)doc;
+    return bad(err, "revenue_metric",
+               "expected the key of a mean metric of the request "
+               "(revenue per shopper)");
 }
 
 static int parse_options(json_t *doc, lift_stats_request *req, lift_err *err)
@@ -194,9 +290,10 @@ static int parse_options(json_t *doc, lift_stats_request *req, lift_err *err)
 
 int lift_statsjson_parse(const char *text, size_t len, lift_stats_request *req, lift_err *err)
 {
-    static const char *const allowed[] = {"alpha", "correction", "sequential",
-                                          "bayes", "variants",   "weights",
-                                          "units", "metrics",    NULL};
+    static const char *const allowed[] = {
+        "alpha",           "correction",     "sequential", "bayes", "variants",
+        "weights",         "units",          "metrics",    "plan",  "mixed",
+        "max_mixed_share", "revenue_metric", NULL};
     memset(req, 0, sizeof *req);
     json_t *doc = lift_json_load(text, len, "request", NULL, err);
     if (!doc)
@@ -224,6 +321,7 @@ int lift_statsjson_parse(const char *text, size_t len, lift_stats_request *req, 
     st->units = lift_xcalloc((size_t)k, sizeof *st->units);
     st->weights = lift_xcalloc((size_t)k, sizeof *st->weights);
     st->variants = lift_xcalloc((size_t)k, sizeof *st->variants);
+    st->planned = lift_xcalloc((size_t)k, sizeof *st->planned);
     req->storage = st;
     for (int v = 0; v < k; v++) {
         const json_t *name = json_array_get(variants, (size_t)v);
@@ -258,7 +356,15 @@ int lift_statsjson_parse(const char *text, size_t len, lift_stats_request *req, 
     }
     a->metrics = st->metrics;
     a->nmetrics = nm;
+    families(a, st->metrics);
+    size_t key_len;
+    if ((rc = parse_plan(doc, k, st, &a->progress, err)) != LIFT_OK ||
+        (rc = lift_json_string(doc, "revenue_metric", "", false, &a->revenue_key, &key_len, err)) !=
+            LIFT_OK ||
+        (rc = roles(a, doc, err)) != LIFT_OK)
+        return rc;
     req->variants = st->variants;
+    a->variant_names = st->variants;
     return LIFT_OK;
 }
 
@@ -271,6 +377,7 @@ void lift_statsjson_fini(lift_stats_request *req)
         free(st->units);
         free(st->weights);
         free(st->variants);
+        free(st->planned);
         free(st);
     }
     json_decref(req->doc);
@@ -314,6 +421,20 @@ static void write_arm(lift_jw *w, const char *key, const lift_moments *m)
     lift_jw_end(w);
 }
 
+/* [lo, hi], or null without a test. */
+static void write_interval(lift_jw *w, const char *key, bool valid, const lift_interval *ci)
+{
+    lift_jw_key(w, key);
+    if (!valid) {
+        lift_jw_null(w);
+        return;
+    }
+    lift_jw_arr(w);
+    lift_jw_num(w, ci->lo);
+    lift_jw_num(w, ci->hi);
+    lift_jw_end(w);
+}
+
 void lift_statsjson_write_result(lift_jw *w, const lift_analysis *a, const char *const *variants,
                                  const lift_result *r)
 {
@@ -346,6 +467,23 @@ void lift_statsjson_write_result(lift_jw *w, const lift_analysis *a, const char 
     lift_jw_num(w, r->p_adjusted);
     lift_jw_key(w, "significant");
     lift_jw_bool(w, r->significant);
+    lift_jw_key_str(w, "label", lift_label_name(r->label));
+    lift_jw_key_str(w, "role", lift_role_name(m->role));
+    lift_jw_key(w, "interval");
+    lift_jw_obj(w);
+    lift_jw_key_num(w, "level", r->ci_level);
+    write_interval(w, "absolute", c->abs.valid, &r->abs_ci);
+    write_interval(w, "relative", c->rel.valid, &r->rel_ci);
+    lift_jw_end(w);
+    if (m->role == LIFT_ROLE_GUARDRAIL) {
+        lift_jw_key(w, "guardrail");
+        lift_jw_obj(w);
+        lift_jw_key_num(w, "margin", m->margin);
+        lift_jw_key_num(w, "harm_p_value", r->harm_p);
+        lift_jw_key(w, "harm");
+        lift_jw_bool(w, r->harm);
+        lift_jw_end(w);
+    }
     if (c->cuped) {
         lift_jw_key(w, "cuped");
         lift_jw_obj(w);
@@ -434,10 +572,43 @@ void lift_statsjson_write_settings(lift_jw *w, const lift_analysis *a)
     lift_jw_end(w);
 }
 
+void lift_statsjson_write_decisions(lift_jw *w, const lift_analysis *a, const char *const *variants,
+                                    const lift_analysis_out *out)
+{
+    lift_jw_arr(w);
+    for (size_t i = 0; i < out->ndecisions; i++) {
+        const lift_decision *d = &out->decisions[i];
+        lift_jw_obj(w);
+        lift_jw_key_str(w, "variant", variants[d->variant]);
+        lift_jw_key_str(w, "outcome", lift_outcome_name(d->outcome));
+        lift_jw_key_str(w, "summary", d->summary);
+        lift_jw_key_num(w, "days_left", d->days_left);
+        lift_jw_key(w, "reasons");
+        lift_jw_arr(w);
+        for (size_t k = 0; k < d->nreasons; k++) {
+            const lift_reason *r = &d->reasons[k];
+            lift_jw_obj(w);
+            lift_jw_key_str(w, "code", lift_reason_name(r->code));
+            lift_jw_key(w, "metric");
+            if (r->metric >= 0)
+                lift_jw_str(w, a->metrics[r->metric].key);
+            else
+                lift_jw_null(w);
+            lift_jw_key_str(w, "text", r->text);
+            lift_jw_end(w);
+        }
+        lift_jw_end(w);
+        lift_jw_end(w);
+    }
+    lift_jw_end(w);
+}
+
 void lift_statsjson_write(lift_jw *w, const lift_analysis *a, const char *const *variants,
                           const lift_analysis_out *out)
 {
     lift_jw_obj(w);
+    lift_jw_key(w, "decisions");
+    lift_statsjson_write_decisions(w, a, variants, out);
     lift_jw_key(w, "srm");
     lift_statsjson_write_srm(w, out);
     lift_jw_key(w, "settings");

@@ -158,7 +158,10 @@ step "summary: homepage_recs"
 "$LIFTCTL" report homepage_recs --format text
 printf '\nThe other experiments:\n'
 for exp in checkout_aa global_holdout; do
-    "$LIFTCTL" report "$exp" --format text | sed -n 's/^Verdict/  '"$exp"': verdict/p'
+    "$LIFTCTL" report "$exp" --format text |
+        awk -v name="$exp" '/^Decision for/ { print "  " name ": " $0; getline; print "  " $0 }
+                           /^Money/ { getline; print "  " $0 }
+                           /^  Sample ratio|^  Saw two variants/ { print "  " $0 }'
 done
 
 # What the next commands need to reach this demo, not another database.

@@ -146,3 +146,34 @@ int lift_stats_compare(lift_kind kind, const lift_suff *a, const lift_suff *b,
     *out = c;
     return LIFT_OK;
 }
+
+/* e's interval at `level`; crit is the t quantile for it (fixed horizon), computed once by
+ * the caller for the comparison's estimates. */
+static void interval(const lift_estimate *e, const lift_comparison *c, const lift_test_opts *o,
+                     double level, double crit, lift_interval *out)
+{
+    if (o->sequential) {
+        lift_estimate s;
+        lift_stats_sequential_at(e->estimate, e->se, c->control.n + c->treatment.n, o->alpha,
+                                 o->tuning, level, &s);
+        *out = (lift_interval){s.lo, s.hi};
+        return;
+    }
+    *out = (lift_interval){e->estimate - crit * e->se, e->estimate + crit * e->se};
+}
+
+void lift_stats_interval_at(const lift_estimate *e, const lift_comparison *c,
+                            const lift_test_opts *o, double level, lift_interval *out)
+{
+    interval(e, c, o, level, o->sequential ? 0 : lift_stats_t_isf(level / 2, c->df), out);
+}
+
+void lift_stats_intervals_at(const lift_comparison *c, const lift_test_opts *o, double level,
+                             lift_interval *abs, lift_interval *rel)
+{
+    double crit = o->sequential ? 0 : lift_stats_t_isf(level / 2, c->df);
+    if (c->abs.valid)
+        interval(&c->abs, c, o, level, crit, abs);
+    if (c->rel.valid)
+        interval(&c->rel, c, o, level, crit, rel);
+}

@@ -1,4 +1,5 @@
-/* Multiple comparisons: Holm–Bonferroni and Benjamini–Hochberg adjusted p-values. */
+/* Multiple comparisons: Holm–Bonferroni and Benjamini–Hochberg adjusted p-values, and the
+ * level of intervals that agree with them. */
 #include <stdlib.h>
 
 #include "lift/stats.h"
@@ -46,4 +47,21 @@ int lift_stats_adjust(lift_correction c, const double *p, size_t m, double *adj,
     }
     free(r);
     return LIFT_OK;
+}
+
+/* Why these agree with the calls (m members, r significant, sorted p_(1) <= ... <= p_(m)):
+ *  - BH rejects the r smallest, and p_(r) < r alpha / m while every kept p_(k) >=
+ *    k alpha / m >= (r + 1) alpha / m: so p < r alpha / m exactly for the rejected.
+ *    With r = 0 every p_(k) >= k alpha / m >= alpha / m. (Benjamini and Yekutieli,
+ *    "False discovery rate-adjusted multiple confidence intervals for selected
+ *    parameters", JASA 100 (2005) 71-81: level 1 - r alpha / m keeps FCR <= alpha.)
+ *  - Holm rejects p_(j) < alpha / (m - j + 1) for j <= r, each below alpha / (m - r), and
+ *    stops at p_(r+1) >= alpha / (m - r), which every kept p is at least. */
+double lift_stats_family_level(lift_correction c, double alpha, size_t m, size_t r)
+{
+    if (c == LIFT_CORRECT_NONE || m == 0)
+        return alpha;
+    if (c == LIFT_CORRECT_HOLM)
+        return alpha / (double)(m > r ? m - r : 1);
+    return alpha * (double)(r > 0 ? r : 1) / (double)m;
 }

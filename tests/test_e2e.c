@@ -83,19 +83,6 @@ static json_t *report(const char *experiment)
     return doc;
 }
 
-static const json_t *result_of(const json_t *doc, const char *metric)
-{
-    size_t i;
-    const json_t *m;
-    json_array_foreach(json_object_get(doc, "metrics"), i, m)
-    {
-        if (!strcmp(json_string_value(json_object_get(m, "key")), metric))
-            return json_array_get(json_object_get(m, "results"), 0);
-    }
-    cr_assert_fail("no metric %s in the report", metric);
-    return NULL;
-}
-
 static long count(const char *sql)
 {
     return atol(pgtest_value(db, sql));
@@ -138,7 +125,7 @@ Test(e2e, planted_effects_are_recovered_and_nothing_is_lost_or_doubled)
         double planted;
     } planted[] = {{"conversion", CONVERSION}, {"aov", AOV}, {"retention", RETENTION}};
     for (size_t i = 0; i < 3; i++) {
-        const json_t *rel = json_object_get(result_of(doc, planted[i].metric), "relative");
+        const json_t *rel = json_object_get(cli_metric_result(doc, planted[i].metric), "relative");
         double est = json_real_value(json_object_get(rel, "estimate"));
         double lo = json_real_value(json_array_get(json_object_get(rel, "ci"), 0));
         double hi = json_real_value(json_array_get(json_object_get(rel, "ci"), 1));
@@ -155,7 +142,7 @@ Test(e2e, planted_effects_are_recovered_and_nothing_is_lost_or_doubled)
     /* The A/A test: no significant difference on its primary metric, no SRM. */
     doc = report("checkout_aa");
     cr_assert(json_is_false(json_object_get(json_object_get(doc, "srm"), "flag")));
-    const json_t *aa = result_of(doc, "conversion");
+    const json_t *aa = cli_metric_result(doc, "conversion");
     cr_log_info("A/A conversion: p %.3f",
                 json_real_value(json_object_get(json_object_get(aa, "relative"), "p_value")));
     cr_assert(json_is_false(json_object_get(aa, "significant")));

@@ -236,6 +236,48 @@ static const struct {
     {"report_version", "number"},
     {"generated_at", "string"},
     {"as_of", "string"},
+    {"decisions[].variant", "string"},
+    {"decisions[].outcome", "string"},
+    {"decisions[].summary", "string"},
+    {"decisions[].days_left", "number|null"},
+    {"decisions[].reasons[].code", "string"},
+    {"decisions[].reasons[].metric", "string|null"},
+    {"decisions[].reasons[].text", "string"},
+    {"money.currency", "string|null"},
+    {"money.currency_source", "string"},
+    {"money.metric", "string|null"},
+    {"money.programme", "boolean"},
+    {"money.variants[].variant", "string"},
+    {"money.variants[].valid", "boolean"},
+    {"money.variants[].ci_level", "number"},
+    {"money.variants[].per_shopper", "number|null"},
+    {"money.variants[].per_shopper_ci", "array"},
+    {"money.variants[].treated", "number"},
+    {"money.variants[].total", "number|null"},
+    {"money.variants[].total_ci", "array"},
+    {"money.variants[].daily_shoppers", "number|null"},
+    {"money.variants[].per_30_days", "number|null"},
+    {"money.variants[].per_30_days_ci", "array"},
+    {"money.variants[].text", "string"},
+    {"health.srm", "object|null"},
+    {"health.mixed.units", "number"},
+    {"health.mixed.share", "number"},
+    {"health.mixed.threshold", "number"},
+    {"health.mixed.pass", "boolean"},
+    {"health.outside_schedule.checked", "boolean"},
+    {"health.outside_schedule.units", "number"},
+    {"health.pre_period[].metric", "string"},
+    {"health.pre_period[].variant", "string"},
+    {"health.pre_period[].p_value", "number"},
+    {"health.pre_period[].imbalance", "boolean"},
+    {"health.immature[].metric", "string"},
+    {"health.immature[].units", "number"},
+    {"health.immature[].share", "number"},
+    {"health.immature[].days_to_mature", "number|null"},
+    {"health.freshness.latest_exposure", "string|null"},
+    {"health.freshness.latest_event", "string|null"},
+    {"health.currency.excluded_events", "number"},
+    {"health.currency.excluded_by_currency", "string"},
     {"experiment.key", "string"},
     {"experiment.name", "string"},
     {"experiment.hypothesis", "string"},
@@ -245,6 +287,9 @@ static const struct {
     {"experiment.primary_metric", "string"},
     {"experiment.target_mde", "number"},
     {"experiment.target_power", "number"},
+    {"experiment.start_at", "string|null"},
+    {"experiment.end_at", "string|null"},
+    {"experiment.revenue_metric", "string|null"},
     {"experiment.variants[].key", "string"},
     {"experiment.variants[].weight", "number"},
     {"experiment.variants[].control", "boolean"},
@@ -255,6 +300,7 @@ static const struct {
     {"settings.prior", "string"},
     {"settings.cuped", "boolean"},
     {"settings.segments", "array"},
+    {"settings.max_mixed_share", "number"},
     {"exposure.first", "string|null"},
     {"exposure.last", "string|null"},
     {"exposure.days_run", "number"},
@@ -275,6 +321,7 @@ static const struct {
     {"power.observed_per_variant", "number"},
     {"power.reached_sample", "boolean"},
     {"power.days_run", "number"},
+    {"power.days_planned", "number|null"},
     {"power.whole_weeks_run", "number"},
     {"power.reached_duration", "boolean"},
     {"power.underpowered", "boolean"},
@@ -284,6 +331,17 @@ static const struct {
     {"metrics[].type", "string"},
     {"metrics[].direction", "string"},
     {"metrics[].guardrail", "boolean"},
+    {"metrics[].role", "string"},
+    {"metrics[].margin", "number"},
+    {"metrics[].long_term", "boolean"},
+    {"metrics[].money", "boolean"},
+    {"metrics[].power.baseline", "number|null"},
+    {"metrics[].power.alpha", "number"},
+    {"metrics[].power.needed_per_variant", "array"},
+    {"metrics[].power.reached", "boolean"},
+    {"metrics[].power.mde_now", "array"},
+    {"metrics[].power.plan_days", "number|null"},
+    {"metrics[].power.days_left", "number|null"},
     {"metrics[].window_days", "number"},
     {"metrics[].cap", "number|null"},
     {"metrics[].cuped_pre_days", "number|null"},
@@ -298,11 +356,18 @@ static const struct {
     {"metrics[].results[].relative", "object|null"},
     {"metrics[].results[].p_value_adjusted", "number|null"},
     {"metrics[].results[].significant", "boolean"},
+    {"metrics[].results[].label", "string"},
+    {"metrics[].results[].role", "string"},
+    {"metrics[].results[].interval.level", "number"},
+    {"metrics[].results[].interval.relative", "array|null"},
     {"segments[].attribute", "string"},
     {"segments[].value", "string"},
+    {"segments[].family", "number"},
     {"segments[].results[].segment", "string"},
     {"segments[].results[].relative", "object|null"},
     {"series.primary_metric", "string"},
+    {"series.ci_level", "number"},
+    {"series.always_valid", "boolean"},
     {"series.days[].day", "string"},
     {"series.days[].units", "array"},
     {"series.days[].relative[].variant", "string"},
@@ -453,6 +518,40 @@ Test(report, html_renders_in_headless_chromium_without_console_errors)
     if (lf)
         fclose(lf);
     cr_log_info("screenshot written to %s (%ld bytes)", png, (long)s.st_size);
+
+    /* The page as Chromium laid it out: the decision, the money and the health panel come
+     * first, before any plot or table of results. */
+    char dom[600];
+    snprintf(dom, sizeof dom, "%s/report-dom.html", tmp ? tmp : "/tmp");
+    snprintf(cmd, sizeof cmd,
+             "cd / && timeout 60 %s --headless --no-sandbox --disable-gpu "
+             "--disable-background-networking --no-first-run --disable-component-update "
+             "--disable-sync --user-data-dir=%s --dump-dom file://%s >%s 2>>%s",
+             browser, profile, html, dom, log);
+    st = system(cmd);
+    cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "chromium --dump-dom failed; see %s", log);
+    FILE *df = fopen(dom, "r");
+    cr_assert(df);
+    static char page[1 << 22];
+    size_t n = fread(page, 1, sizeof page - 1, df);
+    page[n] = '\0';
+    fclose(df);
+    static const char *const order[] = {"<h2>Decision</h2>",       "<h2>Money</h2>",
+                                        "<h2>Health</h2>",         "<h2>Power and duration</h2>",
+                                        "<h2>Lift by metric</h2>", "<h2>Metrics</h2>"};
+    const char *at = page;
+    for (size_t i = 0; i < sizeof order / sizeof *order; i++) {
+        const char *next = strstr(page, order[i]);
+        cr_assert(next, "the rendered page has no %s", order[i]);
+        cr_assert(next >= at, "%s comes too late", order[i]);
+        at = next;
+    }
+    const char *first_svg = strstr(page, "<svg");
+    const char *decision = strstr(page, "class=\"decision ");
+    cr_assert(decision && first_svg && decision < first_svg, "the decision leads the page");
+    cr_assert(strstr(page, "Incremental revenue") && strstr(page, "Sample ratio") &&
+                  strstr(page, "Saw two variants") && strstr(page, "Freshness"),
+              "money and health panel rendered");
 }
 
 Test(report, liftctl_report_writes_all_four_formats)
@@ -461,7 +560,8 @@ Test(report, liftctl_report_writes_all_four_formats)
     const char *tmp = getenv("LIFT_TEST_TMP");
     static const char *const formats[] = {"html", "md", "json", "csv"};
     static const char *const md_title = "# Homepage recommendations: lift report";
-    const char *const starts[] = {"<!doctype html>", md_title, "{", "metric,segment_attribute"};
+    const char *const starts[] = {"<!doctype html>", md_title, "{",
+                                  "decision,metric,segment_attribute"};
     for (int i = 0; i < 4; i++) {
         char out[512], cmd[3072];
         snprintf(out, sizeof out, "%s/cli-report-%d.%s", tmp ? tmp : "/tmp", (int)getpid(),
@@ -509,4 +609,252 @@ Test(report, an_analyst_with_read_only_rights_can_report)
     cr_assert(strstr(pgtest_fails(a, "DELETE FROM lift.exposures"), "permission denied"));
     cr_assert_neq(atol(pgtest_value(a, "SELECT count(*) FROM lift.events")), 0);
     lift_db_close(a);
+}
+
+/* --- issue 13: reports that decide ------------------------------------------------------ */
+
+static json_t *report_json(const char *args, int expect_status, char *out, size_t len)
+{
+    int status = cli_run(conninfo, NULL, args, expect_status != 0, out, len);
+    cr_assert_eq(status, expect_status, "liftctl %s: exit %d: %.500s", args, status, out);
+    if (expect_status != 0)
+        return NULL;
+    json_error_t jerr;
+    json_t *doc = json_loads(out, 0, &jerr);
+    cr_assert(doc, "liftctl %s: not JSON: %s", args, jerr.text);
+    return doc;
+}
+
+static double arm_mean(const json_t *res, const char *arm)
+{
+    return json_number_value(json_object_get(json_object_get(res, arm), "mean"));
+}
+
+Test(report, the_json_leads_with_the_decision_money_and_health)
+{
+    static char out[1 << 21];
+    pgtest_ok(db, SYNTHETIC);
+    json_t *doc =
+        report_json("report recs --format json --out - --as-of 2026-06-01", 0, out, sizeof out);
+    const char *order[6];
+    int n = 0;
+    const char *key;
+    json_t *v;
+    json_object_foreach(doc, key, v)
+    {
+        if (n < 6)
+            order[n++] = key;
+    }
+    cr_assert_str_eq(order[3], "decisions");
+    cr_assert_str_eq(order[4], "money");
+    cr_assert_str_eq(order[5], "health");
+    const json_t *d = json_array_get(json_object_get(doc, "decisions"), 0);
+    cr_assert_str_eq(json_string_value(json_object_get(d, "variant")), "personalized");
+    cr_assert(json_array_size(json_object_get(d, "reasons")) > 0);
+    /* Money: the revenue difference times the treated shoppers, and its interval. */
+    const json_t *m = json_array_get(json_object_get(json_object_get(doc, "money"), "variants"), 0);
+    const json_t *rev = cli_metric_result(doc, "revenue_per_shopper");
+    double per = json_number_value(json_object_get(json_object_get(rev, "absolute"), "estimate"));
+    double treated = json_number_value(json_object_get(m, "treated"));
+    cr_assert_eq(treated, 3000);
+    cr_assert(fabs(json_number_value(json_object_get(m, "total")) - per * treated) < 1e-6);
+    const json_t *shown = json_object_get(json_object_get(rev, "interval"), "absolute");
+    cr_assert(fabs(json_number_value(json_array_get(json_object_get(m, "total_ci"), 0)) -
+                   treated * json_number_value(json_array_get(shown, 0))) < 1e-6);
+    /* 6000 shoppers over the ~43 days from the first exposure to a day after the last: ~140 a
+     * day, times 30 days. */
+    double daily = json_number_value(json_object_get(m, "daily_shoppers"));
+    double days = json_number_value(json_object_get(json_object_get(doc, "power"), "days_run"));
+    cr_assert(fabs(daily - 6000 / days) < 1e-9 && days > 42 && days < 44, "daily %g over %g days",
+              daily, days);
+    cr_assert(fabs(json_number_value(json_object_get(m, "per_30_days")) - per * daily * 30) < 1e-6);
+    cr_assert(strstr(json_string_value(json_object_get(m, "text")), "shoppers a day who entered"));
+    /* A single-currency store needs no set-up: its values carry its currency. */
+    cr_assert_str_eq(json_string_value(json_object_get(json_object_get(doc, "money"), "currency")),
+                     "EUR");
+    cr_assert_str_eq(
+        json_string_value(json_object_get(json_object_get(doc, "money"), "currency_source")),
+        "events");
+    json_decref(doc);
+}
+
+/* Rates by day, in the store's currency (EUR): USD 0.9 on Apr 2, 0.8 on Apr 3, nothing on
+ * Apr 4; CHF never. Revenue per shopper by hand:
+ *   control   c1: 100 EUR + 50 USD on Apr 2 (45 EUR) = 145; c2: 20 USD on Apr 3 = 16; c3: 0
+ *   treatment t1: 200 CHF (no rate: left out) + 10 EUR on Apr 4 = 10; t2: 30 (no currency:
+ *             the store's) = 30; t3: 0
+ * In USD (the experiment's own currency): EUR at 1 / 0.9 on Apr 2, none on Apr 4:
+ *   control   c1: 111.11 + 50 = 161.11; c2: 20; t1: both left out; t2: 33.33. */
+static const char FX[] =
+    "UPDATE lift.metrics SET winsor_pct = NULL;"
+    "BEGIN;"
+    "INSERT INTO lift.experiments (key, name, status) VALUES ('fx', 'FX', 'running');"
+    "INSERT INTO lift.variants (experiment, key, weight) VALUES ('fx', 'control', 0.5),"
+    "  ('fx', 'treatment', 0.5);"
+    "COMMIT;"
+    "INSERT INTO lift.exposures (event_id, unit, experiment, variant, ts) VALUES"
+    " ('x1', 'c1', 'fx', 'control', '2026-04-01T00:00Z'), ('x2', 'c2', 'fx', 'control', "
+    "'2026-04-01T00:00Z'), ('x3', 'c3', 'fx', 'control', '2026-04-01T00:00Z'),"
+    " ('x4', 't1', 'fx', 'treatment', '2026-04-01T00:00Z'), ('x5', 't2', 'fx', 'treatment', "
+    "'2026-04-01T00:00Z'), ('x6', 't3', 'fx', 'treatment', '2026-04-01T00:00Z');"
+    "INSERT INTO lift.events (event_id, unit, type, value, currency, ts) VALUES"
+    " ('e1', 'c1', 'order', 100, 'EUR', '2026-04-02T10:00Z'), ('e2', 'c1', 'order', 50, 'USD', "
+    "'2026-04-02T11:00Z'), ('e3', 'c2', 'order', 20, 'USD', '2026-04-03T10:00Z'),"
+    " ('e4', 't1', 'order', 200, 'CHF', '2026-04-02T10:00Z'), ('e5', 't1', 'order', 10, 'EUR', "
+    "'2026-04-04T10:00Z'), ('e6', 't2', 'order', 30, NULL, '2026-04-02T10:00Z');";
+
+Test(report, money_is_converted_at_the_days_rate_and_what_has_no_rate_is_counted)
+{
+    static char out[1 << 20];
+    pgtest_ok(db, FX);
+    /* Several currencies and no reporting currency: never summed. */
+    report_json("report fx --format json --out - --as-of 2026-06-01", 2, out, sizeof out);
+    cr_assert(strstr(out, "experiment 'fx': its events are in several currencies (CHF ... USD) "
+                          "and no reporting currency is set"),
+              "%s", out);
+    pgtest_ok(db, "UPDATE lift.settings SET currency = 'EUR';"
+                  "INSERT INTO lift.fx_rates VALUES ('USD', '2026-04-02', 0.9),"
+                  " ('USD', '2026-04-03', 0.8);");
+    json_t *doc =
+        report_json("report fx --format json --out - --as-of 2026-06-01", 0, out, sizeof out);
+    const json_t *rev = cli_metric_result(doc, "revenue_per_shopper");
+    cr_assert(fabs(arm_mean(rev, "control") - 161.0 / 3) < 1e-9, "%.17g", arm_mean(rev, "control"));
+    cr_assert(fabs(arm_mean(rev, "treatment") - 40.0 / 3) < 1e-9, "%.17g",
+              arm_mean(rev, "treatment"));
+    const json_t *cur = json_object_get(json_object_get(doc, "health"), "currency");
+    cr_assert_eq(json_number_value(json_object_get(cur, "excluded_events")), 1);
+    cr_assert_str_eq(json_string_value(json_object_get(cur, "excluded_by_currency")), "CHF 1");
+    const json_t *money = json_object_get(doc, "money");
+    cr_assert_str_eq(json_string_value(json_object_get(money, "currency")), "EUR");
+    cr_assert_str_eq(json_string_value(json_object_get(money, "currency_source")), "store");
+    json_decref(doc);
+
+    pgtest_ok(db, "UPDATE lift.experiments SET currency = 'USD' WHERE key = 'fx'");
+    doc = report_json("report fx --format json --out - --as-of 2026-06-01", 0, out, sizeof out);
+    rev = cli_metric_result(doc, "revenue_per_shopper");
+    cr_assert(fabs(arm_mean(rev, "control") - (100 / 0.9 + 50 + 20) / 3) < 1e-9, "%.17g",
+              arm_mean(rev, "control"));
+    cr_assert(fabs(arm_mean(rev, "treatment") - 30 / 0.9 / 3) < 1e-9, "%.17g",
+              arm_mean(rev, "treatment"));
+    cur = json_object_get(json_object_get(doc, "health"), "currency");
+    cr_assert_eq(json_number_value(json_object_get(cur, "excluded_events")), 2);
+    cr_assert_str_eq(json_string_value(json_object_get(cur, "excluded_by_currency")),
+                     "CHF 1, EUR 1");
+    cr_assert_str_eq(
+        json_string_value(json_object_get(json_object_get(doc, "money"), "currency_source")),
+        "experiment");
+    json_decref(doc);
+    /* Every format labels money with the currency, and says what was left out. */
+    cli_run(conninfo, NULL, "report fx --format text --as-of 2026-06-01", 0, out, sizeof out);
+    cr_assert(strstr(out, " USD") && strstr(out, "CHF 1, EUR 1"), "%s", out);
+}
+
+Test(report, segments_are_corrected_in_their_own_family_and_unknown_ones_refused)
+{
+    static char out[1 << 21];
+    pgtest_ok(db, SYNTHETIC);
+    json_t *plain =
+        report_json("report recs --format json --out - --as-of 2026-06-01", 0, out, sizeof out);
+    json_t *seg = report_json("report recs --format json --out - --as-of 2026-06-01 --segment "
+                              "device",
+                              0, out, sizeof out);
+    static const char *const keys[] = {"conversion", "aov", "revenue_per_shopper", "retention",
+                                       "engagement"};
+    for (size_t i = 0; i < 5; i++) {
+        double a = json_number_value(
+                   json_object_get(cli_metric_result(plain, keys[i]), "p_value_adjusted")),
+               b = json_number_value(
+                   json_object_get(cli_metric_result(seg, keys[i]), "p_value_adjusted"));
+        /* The same up to the order PostgreSQL adds the same floats in (1e-16). */
+        cr_assert(fabs(a - b) <= 1e-12 * fmax(a, b),
+                  "%s: adjusted p %.17g without segments, "
+                  "%.17g with",
+                  keys[i], a, b);
+    }
+    json_decref(plain);
+    json_decref(seg);
+    report_json("report recs --format json --out - --as-of 2026-06-01 --segment browser", 2, out,
+                sizeof out);
+    cr_assert(strstr(out, "segment: no exposure of experiment 'recs' carries the attribute "
+                          "'browser'; its exposures carry: device"),
+              "%s", out);
+}
+
+Test(report, as_of_in_the_future_or_before_the_start_is_refused_saying_why)
+{
+    static char out[1 << 16];
+    pgtest_ok(db, SYNTHETIC);
+    report_json("report recs --format json --out - --as-of 2099-01-01", 2, out, sizeof out);
+    cr_assert(strstr(out, "as of 2099-01-01T00:00:00Z is in the future"), "%s", out);
+    report_json("report recs --format json --out - --as-of 2026-03-01", 2, out, sizeof out);
+    cr_assert(strstr(out, "as of 2026-03-01T00:00:00Z experiment 'recs' had not started: its "
+                          "first exposure (phase 1) is at 2026-04-01"),
+              "%s", out);
+    pgtest_ok(db, "UPDATE lift.experiments SET start_at = '2026-04-01', end_at = '2026-05-13'");
+    report_json("report recs --format json --out - --as-of 2026-03-01", 2, out, sizeof out);
+    cr_assert(strstr(out, "it starts at 2026-04-01T00:00:00Z, so there is nothing to report yet"),
+              "%s", out);
+    /* A little clock drift is fine: a minute ahead. */
+    char args[256], ahead[LIFT_TIME_LEN];
+    lift_time_format(lift_time_now() + 60 * INT64_C(1000000), ahead);
+    snprintf(args, sizeof args, "report recs --format json --out - --as-of %.19sZ", ahead);
+    json_decref(report_json(args, 0, out, sizeof out));
+}
+
+Test(report, the_sequential_band_is_always_valid_and_ends_at_the_headline_interval)
+{
+    static char out[1 << 21];
+    pgtest_ok(db, SYNTHETIC);
+    json_t *fixed =
+        report_json("report recs --format json --out - --as-of 2026-06-01", 0, out, sizeof out);
+    json_t *seq = report_json("report recs --format json --out - --as-of 2026-06-01 --sequential",
+                              0, out, sizeof out);
+    json_t *docs[] = {fixed, seq};
+    double width[2];
+    for (int k = 0; k < 2; k++) {
+        const json_t *series = json_object_get(docs[k], "series");
+        cr_assert_eq(json_is_true(json_object_get(series, "always_valid")), k == 1);
+        const json_t *days = json_object_get(series, "days");
+        const json_t *last = json_array_get(
+            json_object_get(json_array_get(days, json_array_size(days) - 1), "relative"), 0);
+        const json_t *shown = json_object_get(
+            json_object_get(cli_metric_result(docs[k], "conversion"), "interval"), "relative");
+        double lo = json_number_value(json_object_get(last, "lo")),
+               hi = json_number_value(json_object_get(last, "hi"));
+        cr_assert(fabs(lo - json_number_value(json_array_get(shown, 0))) < 1e-12, "lo %g", lo);
+        cr_assert(fabs(hi - json_number_value(json_array_get(shown, 1))) < 1e-12, "hi %g", hi);
+        width[k] = hi - lo;
+    }
+    cr_assert_gt(width[1], width[0], "the always-valid band is wider: %g vs %g", width[1],
+                 width[0]);
+    json_decref(fixed);
+    json_decref(seq);
+}
+
+Test(report, every_format_says_the_decision_labels_and_the_text_one_segments_and_mode)
+{
+    static char out[1 << 21];
+    pgtest_ok(db, SYNTHETIC);
+    cli_run(conninfo, NULL,
+            "report recs --format text --as-of 2026-06-01 --segment device --sequential 8000", 0,
+            out, sizeof out);
+    const char *d = strstr(out, "Decision for personalized:"), *m = strstr(out, "\nMoney\n"),
+               *h = strstr(out, "\nHealth\n"), *s = strstr(out, "Segments by device");
+    cr_assert(d && m && h && s && d < m && m < h && h < s, "%s", out);
+    cr_assert(strstr(out, "Sequential testing: on (always-valid intervals, N* = 8000)"), "%s", out);
+    cr_assert(strstr(out, "mobile") && strstr(out, "desktop"), "%s", out);
+    static const char *const formats[] = {"md", "html", "csv", "text"};
+    for (int i = 0; i < 4; i++) {
+        char args[256];
+        snprintf(args, sizeof args, "report recs --format %s --out - --as-of 2026-06-01",
+                 formats[i]);
+        cli_run(conninfo, NULL, args, 0, out, sizeof out);
+        /* Labels in words, not colour alone: the planted +20% is a win; thousands have commas. */
+        cr_assert(strstr(out, "win"), "%s: no label", formats[i]);
+        cr_assert(strstr(out, "inconclusive") || strstr(out, "flat"), "%s", formats[i]);
+        if (i != 2) {
+            cr_assert(strstr(out, "3,000"), "%s: no thousands separator", formats[i]);
+            cr_assert(strstr(out, " EUR"), "%s: money without its currency", formats[i]);
+        }
+    }
 }

@@ -304,6 +304,49 @@ Test(schema, migrations_run_twice_change_nothing)
                      want);
 }
 
+/* Migration 0005: roles, margins and the long-term flag of metrics; rates and currencies. */
+Test(schema, metric_roles_and_margins_are_checked)
+{
+    cr_assert_str_eq(pgtest_value(db, "SELECT string_agg(key || ':' || role, ',' ORDER BY key) "
+                                      "FROM lift.metrics"),
+                     "aov:secondary,conversion:secondary,engagement:secondary,"
+                     "ltv_90d:secondary,retention:secondary,revenue_per_shopper:secondary");
+    /* The legacy flag and the role follow each other. */
+    pgtest_ok(db, "UPDATE lift.metrics SET guardrail = true WHERE key = 'aov'");
+    cr_assert_str_eq(pgtest_value(db, "SELECT role FROM lift.metrics WHERE key = 'aov'"),
+                     "guardrail");
+    pgtest_ok(db, "UPDATE lift.metrics SET role = 'secondary', margin = NULL WHERE key = 'aov'");
+    cr_assert_str_eq(pgtest_value(db, "SELECT guardrail FROM lift.metrics WHERE key = 'aov'"), "f");
+    pgtest_ok(db, "UPDATE lift.metrics SET role = 'guardrail', margin = 0.02 WHERE key = 'aov'");
+    const char *msg =
+        pgtest_fails(db, "UPDATE lift.metrics SET role = 'primary' WHERE key = 'aov'");
+    cr_assert(strstr(msg, "metric \"aov\": role \"primary\" is not secondary or guardrail"), "%s",
+              msg);
+    msg = pgtest_fails(db, "UPDATE lift.metrics SET margin = 1.5 WHERE key = 'aov'");
+    cr_assert(strstr(msg, "metric \"aov\": margin 1.5 is not a relative loss in [0, 1)"), "%s",
+              msg);
+    msg = pgtest_fails(db, "UPDATE lift.metrics SET margin = 0.05 WHERE key = 'engagement'");
+    cr_assert(strstr(msg, "metric \"engagement\": only a guardrail takes a margin"), "%s", msg);
+}
+
+Test(schema, rates_and_currencies_are_checked)
+{
+    pgtest_ok(db, "UPDATE lift.settings SET currency = 'EUR'");
+    pgtest_ok(db, "INSERT INTO lift.fx_rates VALUES ('USD', '2026-04-01', 0.92)");
+    const char *msg = pgtest_fails(db, "INSERT INTO lift.fx_rates VALUES ('CHF', '2026-04-01', 0)");
+    cr_assert(strstr(msg, "fx rate of CHF on 2026-04-01: 0 is not a positive number"), "%s", msg);
+    msg = pgtest_fails(db, "INSERT INTO lift.fx_rates VALUES ('EUR', '2026-04-01', 1.1)");
+    cr_assert(strstr(msg, "EUR is the store currency, its rate is 1"), "%s", msg);
+    msg = pgtest_fails(db, "INSERT INTO lift.fx_rates VALUES ('usd', '2026-04-02', 1)");
+    cr_assert(strstr(msg, "fx_rates_currency_check"), "%s", msg);
+    msg = pgtest_fails(db, "INSERT INTO lift.experiments (key, name, revenue_metric) "
+                           "VALUES ('m', 'M', 'conversion')");
+    cr_assert(strstr(msg, "experiment \"m\": revenue_metric \"conversion\" is not a mean "
+                          "metric that sums values"),
+              "%s", msg);
+    pgtest_ok(db, "INSERT INTO lift.experiments (key, name, currency) VALUES ('m', 'M', 'USD')");
+}
+
 Test(schema, writer_role_cannot_change_config_or_read_other_schemas)
 {
     char conninfo[1024], as_writer[1100];
@@ -334,6 +377,12 @@ Test(schema, refuses_deleting_or_renaming_a_metric_in_use)
     cr_assert_str_eq(msg, "metric \"conversion\" is used by experiment \"recs\"");
     msg = pgtest_fails(db, "UPDATE lift.metrics SET key = 'conv' WHERE key = 'conversion'");
     cr_assert_str_eq(msg, "metric \"conversion\" is used by experiment \"recs\"");
+    /* The money metric counts as used too. */
+    pgtest_ok(db, "INSERT INTO lift.metrics (key, name, kind, event_types) VALUES"
+                  "  ('net', 'Net', 'mean', '{order,refund}');"
+                  "UPDATE lift.experiments SET revenue_metric = 'net' WHERE key = 'recs'");
+    msg = pgtest_fails(db, "DELETE FROM lift.metrics WHERE key = 'net'");
+    cr_assert_str_eq(msg, "metric \"net\" is used by experiment \"recs\"");
     /* Unused metrics may go, and used ones may change in other ways. */
     pgtest_ok(db, "UPDATE lift.metrics SET name = 'Converted' WHERE key = 'conversion';"
                   "DELETE FROM lift.metrics WHERE key = 'engagement'");

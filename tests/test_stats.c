@@ -2,6 +2,7 @@
  * statsmodels, mpmath, numpy on the raw per-unit data), to 1e-9 relative; degenerate and
  * malformed inputs; the liftctl stats and power commands. */
 #include <criterion/criterion.h>
+#include <float.h>
 #include <gsl/gsl_errno.h>
 #include <jansson.h>
 #include <math.h>
@@ -62,11 +63,23 @@ static void near_estimate(const lift_estimate *e, const json_t *want, const char
     near(e->p_value, json_number_value(json_object_get(want, "p_value")), 0, label);
 }
 
-Test(stats_ref, every_case_matches_the_independent_reference)
+/* The interval [lo, hi] of want against got, judged against the estimate's se. */
+static void near_ci(const lift_interval *got, const json_t *want, double se, const char *what)
+{
+    char label[200];
+    snprintf(label, sizeof label, "%s[0]", what);
+    near(got->lo, json_number_value(json_array_get(want, 0)), se, label);
+    snprintf(label, sizeof label, "%s[1]", what);
+    near(got->hi, json_number_value(json_array_get(want, 1)), se, label);
+}
+
+/* Runs every request of reference(key) through the parser and the analysis and checks each
+ * result against the fields its expectation has. */
+static void check_cases(const char *key)
 {
     size_t i;
     json_t *c;
-    json_array_foreach(reference("cases"), i, c)
+    json_array_foreach(reference(key), i, c)
     {
         const char *name = json_string_value(json_object_get(c, "name"));
         char *text = json_dumps(json_object_get(c, "request"), 0);
@@ -80,9 +93,10 @@ Test(stats_ref, every_case_matches_the_independent_reference)
         const json_t *expected = json_object_get(c, "expected");
         cr_assert_eq(out.nresults, json_array_size(expected), "%s", name);
         for (size_t k = 0; k < out.nresults; k++) {
-            const lift_comparison *cmp = &out.results[k].cmp;
+            const lift_result *res = &out.results[k];
+            const lift_comparison *cmp = &res->cmp;
             const json_t *e = json_array_get(expected, k);
-            char what[128];
+            char what[160];
             cr_assert_eq(cmp->status, LIFT_TEST_OK, "%s: status %s", name,
                          lift_test_status_name(cmp->status));
             if (json_object_get(e, "df")) {
@@ -105,8 +119,26 @@ Test(stats_ref, every_case_matches_the_independent_reference)
             }
             if (json_object_get(e, "p_value_adjusted")) {
                 snprintf(what, sizeof what, "%s[%zu].p_value_adjusted", name, k);
-                near(out.results[k].p_adjusted,
-                     json_number_value(json_object_get(e, "p_value_adjusted")), 0, what);
+                near(res->p_adjusted, json_number_value(json_object_get(e, "p_value_adjusted")), 0,
+                     what);
+            }
+            if (json_object_get(e, "ci_level")) {
+                snprintf(what, sizeof what, "%s[%zu].ci_level", name, k);
+                near(res->ci_level, json_number_value(json_object_get(e, "ci_level")), 0, what);
+                snprintf(what, sizeof what, "%s[%zu].rel_ci", name, k);
+                near_ci(&res->rel_ci, json_object_get(e, "rel_ci"), cmp->rel.se, what);
+                bool sig = json_is_true(json_object_get(e, "significant"));
+                cr_assert_eq(res->significant, sig, "%s[%zu]: significant", name, k);
+                /* The interval shown agrees with the call, and so does the label. */
+                cr_assert_eq(res->rel_ci.lo > 0 || res->rel_ci.hi < 0, sig, "%s[%zu]", name, k);
+                cr_assert_eq(res->label == LIFT_LABEL_WIN || res->label == LIFT_LABEL_LOSS, sig,
+                             "%s[%zu]: label %s", name, k, lift_label_name(res->label));
+            }
+            if (json_object_get(e, "harm_p")) {
+                snprintf(what, sizeof what, "%s[%zu].harm_p", name, k);
+                near(res->harm_p, json_number_value(json_object_get(e, "harm_p")), 0, what);
+                cr_assert_eq(res->harm, json_is_true(json_object_get(e, "harm")), "%s", name);
+                cr_assert(isnan(res->p_adjusted), "%s: a guardrail is outside the family", name);
             }
         }
         const json_t *srm = json_object_get(c, "srm");
@@ -121,6 +153,28 @@ Test(stats_ref, every_case_matches_the_independent_reference)
         lift_statsjson_fini(&req);
         free(text);
     }
+}
+
+Test(stats_ref, every_case_matches_the_independent_reference)
+{
+    check_cases("cases");
+}
+
+/* Issue 13, defect 1: a certain, catastrophic loss whose t tail underflows must stay a
+ * valid result with p 0 (or its exact tiny value), in every code path. */
+Test(stats_ref, certain_effects_keep_valid_results_with_p_near_or_below_1e_300)
+{
+    check_cases("far_cases");
+}
+
+Test(stats_ref, corrected_intervals_agree_with_the_calls)
+{
+    check_cases("correction_cases");
+}
+
+Test(stats_ref, guardrails_are_one_sided_beyond_their_margin)
+{
+    check_cases("guardrail_cases");
 }
 
 Test(stats_ref, holm_and_bh_match_statsmodels_with_ties)
@@ -144,11 +198,11 @@ Test(stats_ref, holm_and_bh_match_statsmodels_with_ties)
     }
 }
 
-Test(stats_ref, bayes_matches_numerical_integration)
+static void check_bayes(const char *key)
 {
     size_t i;
     json_t *c;
-    json_array_foreach(reference("bayes"), i, c)
+    json_array_foreach(reference(key), i, c)
     {
         const json_t *prior = json_object_get(c, "prior");
         lift_test_opts o = {.alpha = 0.05,
@@ -172,6 +226,17 @@ Test(stats_ref, bayes_matches_numerical_integration)
     }
 }
 
+Test(stats_ref, bayes_matches_numerical_integration)
+{
+    check_bayes("bayes");
+}
+
+/* A certain loss: chance to win 0, the expected loss of shipping the whole drop. */
+Test(stats_ref, bayes_of_a_certain_effect_matches_closed_forms)
+{
+    check_bayes("bayes_far");
+}
+
 Test(stats_ref, sample_size_and_mde_match_scipy)
 {
     size_t i;
@@ -193,9 +258,52 @@ Test(stats_ref, sample_size_and_mde_match_scipy)
         near(mde, json_number_value(json_object_get(c, "mde_at_20000")), 0, "mde");
     }
     /* Duration: whole weeks, never under 7 days. */
+    double need[] = {1000, 8000}, daily[] = {100, 100};
+    cr_assert_eq(lift_stats_plan_days(need, daily, 2, 0), 84, "80 days of enrolment: 12 weeks");
+    cr_assert_eq(lift_stats_plan_days(need, daily, 2, 90), 174, "then 90 days for LTV");
+    daily[1] = 0;
+    cr_assert_eq(lift_stats_plan_days(need, daily, 2, 0), -1, "an arm that gets nobody");
     cr_assert_eq(lift_stats_duration_days(1000, 2, 100000), 7);
     cr_assert_eq(lift_stats_duration_days(70000, 2, 10000), 14);
     cr_assert_eq(lift_stats_duration_days(70001, 2, 10000), 21);
+}
+
+/* Issue 13, defect 7: the real allocation and the correction. A 5/95 holdout planned as two
+ * equal arms asks the holdout for about 1.9 times the shoppers it needs. */
+Test(stats_ref, sample_size_follows_the_allocation_and_the_correction)
+{
+    size_t i;
+    json_t *c;
+    json_array_foreach(reference("allocation"), i, c)
+    {
+        const json_t *w = json_object_get(c, "weights");
+        double alpha = json_number_value(json_object_get(c, "alpha"));
+        size_t m = (size_t)json_number_value(json_object_get(c, "family"));
+        lift_plan plan = {.proportion = true,
+                          .baseline = json_number_value(json_object_get(c, "baseline")),
+                          .alpha = lift_stats_plan_alpha(LIFT_CORRECT_HOLM, alpha, m),
+                          .power = json_number_value(json_object_get(c, "power")),
+                          .control_share = json_number_value(json_array_get(w, 0)),
+                          .treatment_share = json_number_value(json_array_get(w, 1))};
+        cr_assert_eq(lift_stats_plan_alpha(LIFT_CORRECT_BH, alpha, m), plan.alpha);
+        cr_assert_eq(lift_stats_plan_alpha(LIFT_CORRECT_NONE, alpha, m), alpha);
+        double mde = json_number_value(json_object_get(c, "mde")), na, nb, n, reach;
+        lift_err err;
+        cr_assert_eq(lift_stats_sample_sizes(&plan, mde, &na, &nb, &err), LIFT_OK, "%s", err.msg);
+        cr_assert_eq(na, json_number_value(json_object_get(c, "n_control")), "case %zu: %.0f", i,
+                     na);
+        cr_assert_eq(nb, json_number_value(json_object_get(c, "n_treatment")), "case %zu: %.0f", i,
+                     nb);
+        cr_assert_eq(lift_stats_sample_size(&plan, mde, &n, &err), LIFT_OK);
+        cr_assert_eq(n, json_number_value(json_object_get(c, "n_equal")), "case %zu", i);
+        const json_t *at = json_object_get(c, "mde_at");
+        cr_assert_eq(lift_stats_mde_at(&plan, json_number_value(json_array_get(at, 0)),
+                                       json_number_value(json_array_get(at, 1)), &reach, &err),
+                     LIFT_OK, "%s", err.msg);
+        near(reach, json_number_value(json_object_get(c, "mde_reached")), 0, "mde_at");
+        if (i == 0)
+            cr_assert(n / na > 1.9 && n / na < 2, "equal arms over-size the holdout %.3fx", n / na);
+    }
 }
 
 Test(stats_ref, student_t_tails_and_quantiles_match_mpmath)
@@ -218,6 +326,35 @@ Test(stats_ref, student_t_tails_and_quantiles_match_mpmath)
         snprintf(what, sizeof what, "isf(%g, %g)", q, df);
         near(lift_stats_t_isf(q, df), json_number_value(json_object_get(c, "t")), 0, what);
     }
+}
+
+/* Far tails, t in [8, 150] and df in [1e3, 1e9]: the tail to 1e-9 wherever it is a normal
+ * double, and its logarithm to 1e-9 (that is, the tail to 1e-9 relative) beyond. */
+Test(stats_ref, far_student_t_tails_match_mpmath_past_1e_300)
+{
+    size_t i;
+    json_t *c;
+    int below = 0;
+    json_array_foreach(reference("tfar"), i, c)
+    {
+        double t = json_number_value(json_object_get(c, "t")),
+               df = json_number_value(json_object_get(c, "df")),
+               sf = json_number_value(json_object_get(c, "sf")),
+               log_sf = json_number_value(json_object_get(c, "log_sf"));
+        double got = lift_stats_t_sf(t, df), got_log = lift_stats_t_log_sf(t, df);
+        cr_assert(fabs(got_log - log_sf) <= TOL, "log sf(%g, %g): got %.17g, want %.17g", t, df,
+                  got_log, log_sf);
+        if (sf >= DBL_MIN) {
+            char what[64];
+            snprintf(what, sizeof what, "sf(%g, %g)", t, df);
+            near(got, sf, 0, what);
+        } else {
+            cr_assert(got >= 0 && got < DBL_MIN, "sf(%g, %g) = %g below the smallest double", t, df,
+                      got);
+            below++;
+        }
+    }
+    cr_assert_gt(below, 20, "the grid goes past the smallest double");
 }
 
 /* --- degenerate and malformed input -------------------------------------------------- */
@@ -357,6 +494,33 @@ Test(stats_degenerate, malformed_requests_name_the_field)
             "request is not valid JSON (line 1, column 76): real number overflow near '1e400'");
 }
 
+/* The decision's fields (docs/statistics.md, liftctl stats) are as strict as the rest. */
+Test(stats_degenerate, decision_fields_are_checked)
+{
+#define M2(a, b)                                                                                   \
+    "{\"variants\":[\"c\",\"t\"],\"metrics\":[{\"key\":\"m\",\"type\":\"proportion\"," a           \
+    "\"data\":[{\"n\":30,\"sum\":3},{\"n\":30,\"sum\":3}]},{\"key\":\"k\",\"type\":"               \
+    "\"proportion\"," b "\"data\":[{\"n\":30,\"sum\":3},{\"n\":30,\"sum\":3}]}]}"
+    refused(M2("\"role\":\"primary\",", "\"role\":\"primary\","),
+            "metrics[1].role: metrics[0] is the primary already: one metric decides");
+    refused(M2("\"role\":\"boss\",", ""),
+            "metrics[0].role: expected one of \"secondary\", \"primary\", \"guardrail\"");
+    refused(M2("\"margin\":0.02,", ""),
+            "metrics[0].margin: a margin is for guardrails (\"role\": \"guardrail\")");
+    refused(M2("\"role\":\"guardrail\",\"margin\":1.5,", ""),
+            "metrics[0].margin: expected a number in [0, 0.999999]");
+    refused(M2("\"long_term\":1,", ""), "metrics[0].long_term: expected true or false");
+    refused("{\"variants\":[\"c\",\"t\"],\"plan\":{\"shoppers\":5},\"metrics\":[]}",
+            "plan.shoppers: unknown field");
+    refused("{\"variants\":[\"c\",\"t\"],\"plan\":{\"shoppers_per_variant\":[5]},"
+            "\"metrics\":[]}",
+            "plan.shoppers_per_variant: expected an array of 2 numbers, one per variant");
+    refused("{\"variants\":[\"c\",\"t\"],\"revenue_metric\":\"gmv\",\"metrics\":[]}",
+            "revenue_metric: expected the key of a mean metric of the request (revenue per "
+            "shopper)");
+#undef M2
+}
+
 Test(stats_degenerate, large_counts_stay_exact)
 {
     /* 3.1% of a billion against 3.11%: p(1-p) from integer counts has no cancellation. */
@@ -443,4 +607,18 @@ Test(stats_cli, power_prints_sample_and_whole_weeks)
     cr_assert(strstr(out, "shoppers per variant:    31,231"), "%s", out);
     cr_assert(strstr(out, "3 weeks (21 days at 4000 shoppers a day"), "%s", out);
     cr_assert(strstr(out, " 3 weeks     42000 shoppers per variant"), "%s", out);
+}
+
+Test(stats_cli, power_plans_a_holdout_at_its_allocation)
+{
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "%s power --baseline 5%% --mde 5%% --split 5/95",
+             pgtest_bin("liftctl"));
+    int status;
+    const char *out = run(cmd, &status);
+    cr_assert_eq(status, 0, "%s", out);
+    /* scipy (tests/ref, "allocation"): 62,940 and 1,195,848; equal arms ask 122,121 each. */
+    cr_assert(strstr(out, "control shoppers:        62,940"), "%s", out);
+    cr_assert(strstr(out, "treatment shoppers:      1,195,848"), "%s", out);
+    cr_assert(strstr(out, "equal arms, per arm:     122,121"), "%s", out);
 }

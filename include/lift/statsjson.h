@@ -22,7 +22,8 @@ typedef struct lift_stats_request {
 int lift_statsjson_parse(const char *text, size_t len, lift_stats_request *req, lift_err *err);
 void lift_statsjson_fini(lift_stats_request *req); /* safe on a zeroed request */
 
-/* Writes the whole result document {"srm": ..., "settings": ..., "results": [...]}. */
+/* Writes the whole result document {"decisions": [...], "srm": ..., "settings": ...,
+ * "results": [...]}. */
 void lift_statsjson_write(lift_jw *w, const lift_analysis *a, const char *const *variants,
                           const lift_analysis_out *out);
 
@@ -32,6 +33,10 @@ void lift_statsjson_write_srm(lift_jw *w, const lift_analysis_out *out);
 void lift_statsjson_write_settings(lift_jw *w, const lift_analysis *a);
 void lift_statsjson_write_result(lift_jw *w, const lift_analysis *a, const char *const *variants,
                                  const lift_result *r);
+/* The decisions array [{"variant", "outcome", "summary", "days_left", "reasons": [{"code",
+ * "metric", "text"}]}], one per treatment: the object every report leads with. */
+void lift_statsjson_write_decisions(lift_jw *w, const lift_analysis *a, const char *const *variants,
+                                    const lift_analysis_out *out);
 
 /* "proportion", "mean", "ratio"; "none", "holm", "bh"; and back (-1 for another name). */
 const char *lift_kind_name(lift_kind k);

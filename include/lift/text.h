@@ -51,6 +51,11 @@ void lift_buf_json_str(lift_buf *b, const char *s, size_t n);
  * shortest such text (Grisu2). out needs 32 bytes. Returns the length. */
 size_t lift_dtoa(double x, char *out);
 
+/* Writes x with `decimals` decimals and a comma every three digits ("12,345.68"), with a
+ * leading '+' for positive values when plus is set; "n/a" when x is not finite. Returns
+ * out. */
+char *lift_fmt_grouped(char *out, size_t len, double x, int decimals, bool plus);
+
 /* Appends a double as JSON (lift_dtoa); non-finite values become null. */
 void lift_buf_json_num(lift_buf *b, double x);
 /* Appends s[0..n) as one CSV field (RFC 4180 and PostgreSQL COPY csv): quoted when it holds

@@ -3,7 +3,8 @@
 --
 -- Installed per session as a temporary function (liftctl report runs this file first), so
 -- it needs no migration and runs with read-only rights:
---   SELECT * FROM pg_temp.lift_metric_stats(experiment, phase, as_of, metrics, segments)
+--   SELECT * FROM pg_temp.lift_metric_stats(experiment, phase, as_of, metrics, segments
+--                                            [, currency, store_currency, start_at, end_at])
 --
 -- Rules (docs/statistics.md, Metrics):
 --   - a shopper's variant and t0 come from the first exposure of the phase before as_of;
@@ -16,7 +17,16 @@
 --     aggregate, capped at the winsorization percentile of the pooled per-shopper values
 --     (`cap`); ratio: x and its denominator d, over shoppers with d > 0;
 --   - the CUPED covariate is the same metric over [t0 - pre, t0);
---   - windows are exact durations in UTC (14 days = 336 hours; a month counts 30 days).
+--   - windows are exact durations in UTC (14 days = 336 hours; a month counts 30 days);
+--   - money is in `currency` (the reporting currency; NULL: the events' own one, unchecked
+--     here: the report refuses several). An event with a value in another currency is
+--     converted at lift.fx_rates of its UTC day, rates being quoted in store_currency (NULL:
+--     in `currency`); one without a rate is left out of every metric and counted
+--     (`excluded`, by currency in `excluded_currencies`); an event with no currency is in
+--     the store's;
+--   - health: shoppers first exposed outside [start_at, end_at) (`outside`), the latest
+--     exposure and the latest event read (freshness), the events' currencies (lowest and
+--     highest code: one currency when they agree).
 --
 -- Shape: per shopper, the first exposure (an index-only scan of exposures in unit order)
 -- and one aggregate over the shopper's events in [t0 - longest pre-period, t0 + longest
@@ -88,7 +98,9 @@ END
 $fn$;
 
 CREATE OR REPLACE FUNCTION pg_temp.lift_metric_stats(
-    exp text, ph integer, as_of timestamptz, metric_keys text[], segments text[])
+    exp text, ph integer, as_of timestamptz, metric_keys text[], segments text[],
+    currency text DEFAULT NULL, store_currency text DEFAULT NULL,
+    start_at timestamptz DEFAULT NULL, end_at timestamptz DEFAULT NULL)
 RETURNS TABLE (
     level text,             -- 'all', 'segment' or 'day'
     segment_attr text,      -- the attribute, for 'segment' rows
@@ -105,7 +117,14 @@ RETURNS TABLE (
     cap float8,             -- winsorization cap applied, or NULL
     mixed bigint,           -- shoppers excluded for seeing more than one variant
     first_exposure timestamptz,
-    last_exposure timestamptz)
+    last_exposure timestamptz,  -- the latest first exposure
+    latest_exposure timestamptz, -- the latest exposure of all
+    latest_event timestamptz,   -- the latest event read
+    outside bigint,             -- shoppers first exposed before start_at or from end_at on
+    excluded bigint,            -- events left out: a value in a currency without a rate
+    excluded_currencies text,   -- 'CHF 35, SEK 2'
+    currency_lo text,           -- the events' currencies, lowest and highest code
+    currency_hi text)
 LANGUAGE plpgsql STABLE
 SET TimeZone = 'UTC' AS $fn$
 DECLARE
@@ -131,6 +150,9 @@ DECLARE
     seg_value text := 'NULL::text';
     bound_cols text := '';
     agg_cols text := '';
+    fx text;                 -- an event's conversion factor into the reporting currency
+    event_cols text;         -- what the per-shopper aggregate reads of each event
+    currency_aggs text;      -- per shopper: events left out, or the currencies seen
     x text;
     d text;
     z text;
@@ -227,6 +249,36 @@ BEGIN
     SELECT format('CASE e.type %s END', string_agg(format('WHEN %L THEN %s', t, 1::bigint << (o - 1)::integer), ' '))
       INTO type_code FROM unnest(types) WITH ORDINALITY AS x(t, o);
 
+    -- Conversion: 1 in the reporting currency; else its rate over the reporting currency's,
+    -- both quoted in the store's (whose own rate is 1); NULL (the event is left out)
+    -- without a rate for the event's day.
+    -- Without a reporting currency nothing is converted (and nothing left out): the report
+    -- reads the events' currencies instead, to refuse several. With one, each event is
+    -- converted; one without a rate gets no type bit (it counts for no metric) and is
+    -- counted.
+    IF currency IS NULL THEN
+        event_cols := format('e.ts, e.value, e.currency, %s AS tb FROM lift.events e', type_code);
+        currency_aggs := 'min(e.currency) FILTER (WHERE e.value IS NOT NULL) AS cur_lo, '
+                         'max(e.currency) FILTER (WHERE e.value IS NOT NULL) AS cur_hi, '
+                         '0::bigint AS x_n, NULL::bpchar[] AS x_cur';
+    ELSE
+        store_currency := coalesce(store_currency, currency);
+        fx := format($f$CASE WHEN coalesce(e.currency, %1$L) = %2$L THEN 1::float8
+            ELSE %3$s / %4$s END$f$, store_currency, currency,
+            format($r$(CASE WHEN coalesce(e.currency, %1$L) = %1$L THEN 1::float8 ELSE
+                (SELECT r.rate FROM lift.fx_rates r WHERE r.currency = e.currency
+                 AND r.day = (e.ts AT TIME ZONE 'UTC')::date) END)$r$, store_currency),
+            CASE WHEN currency = store_currency THEN '1::float8'
+                 ELSE format($r$(SELECT r.rate FROM lift.fx_rates r WHERE r.currency = %L
+                     AND r.day = (e.ts AT TIME ZONE 'UTC')::date)$r$, currency) END);
+        event_cols := format('e.ts, e.value * c.f AS value, e.currency, CASE WHEN e.value IS NOT '
+                             'NULL AND c.f IS NULL THEN 0 ELSE %s END AS tb FROM lift.events e '
+                             'CROSS JOIN LATERAL (SELECT %s AS f) c', type_code, fx);
+        currency_aggs := 'NULL::bpchar AS cur_lo, NULL::bpchar AS cur_hi, '
+                         'count(*) FILTER (WHERE e.tb = 0) AS x_n, '
+                         'array_agg(e.currency) FILTER (WHERE e.tb = 0) AS x_cur';
+    END IF;
+
     -- Segments: the attribute's value at first exposure; one grouping set each.
     FOR j IN 1 .. coalesce(array_length(segments, 1), 0) LOOP
         seg_first := seg_first || format(', (array_agg(coalesce(attrs ->> %L, ''(none)'') ORDER BY ts, event_id))[1] AS seg%s',
@@ -243,23 +295,29 @@ WITH u AS (
     SELECT f.*, f.t0 - %1$L::interval AS lo,
            CASE WHEN f.is_mixed THEN f.t0 - %1$L::interval  -- no events for them
                 ELSE least(f.t0 + %2$L::interval, $3) END AS hi
-    FROM (SELECT unit, min(ts) AS t0, min(variant) AS variant, min(variant) <> max(variant) AS is_mixed %3$s
+    FROM (SELECT unit, min(ts) AS t0, max(ts) AS t_last, min(variant) AS variant,
+                 min(variant) <> max(variant) AS is_mixed %3$s
           FROM lift.exposures
           WHERE experiment = $1 AND phase = $2 AND ts < $3
           GROUP BY unit) f
 ),
 per_unit AS MATERIALIZED (
-    SELECT u.variant, u.t0, u.is_mixed %4$s, a.*
+    SELECT u.variant, u.t0, u.t_last, u.is_mixed %4$s, a.*
     FROM (SELECT u.* %6$s FROM u) u
     CROSS JOIN LATERAL (
-        SELECT %5$s
-        FROM (SELECT e.ts, e.value, %18$s AS tb
-              FROM lift.events e
+        SELECT %5$s, %20$s, max(e.ts) AS ts_last
+        FROM (SELECT %19$s
               WHERE e.unit = u.unit AND e.ts >= u.lo AND e.ts < u.hi AND e.type = ANY (%7$L)
               OFFSET 0) e) a
 ),
 totals AS (
-    SELECT count(*) FILTER (WHERE is_mixed) AS mixed, min(t0) AS first_t0, max(t0) AS last_t0
+    SELECT count(*) FILTER (WHERE is_mixed) AS mixed, min(t0) AS first_t0, max(t0) AS last_t0,
+           max(t_last) AS latest_exposure, max(ts_last) AS latest_event,
+           count(*) FILTER (WHERE NOT is_mixed AND (t0 < $4 OR t0 >= $5)) AS outside,
+           coalesce(sum(x_n), 0)::bigint AS excluded, min(cur_lo) AS cur_lo, max(cur_hi) AS cur_hi,
+           (SELECT string_agg(xc.c || ' ' || xc.k, ', ' ORDER BY xc.k DESC, xc.c)
+            FROM (SELECT c, count(*) AS k FROM per_unit q, unnest(q.x_cur) AS c GROUP BY c) xc)
+               AS excluded_currencies
     FROM per_unit
 ),
 c AS (
@@ -287,14 +345,15 @@ g AS (
 )
 SELECT g.level, g.segment_attr, g.segment_value, g.day, g.variant, s.metric, g.units,
        s.n, s.imm, s.s, s.ss, s.ds, s.dss, s.sxd, s.zs, s.zss, s.sxz, s.cap,
-       t.mixed, t.first_t0, t.last_t0
+       t.mixed, t.first_t0, t.last_t0, t.latest_exposure, t.latest_event, t.outside, t.excluded,
+       t.excluded_currencies, t.cur_lo::text, t.cur_hi::text
 FROM g CROSS JOIN c CROSS JOIN totals t
 CROSS JOIN LATERAL (VALUES %17$s) AS s(metric, n, imm, s, ss, ds, dss, sxd, zs, zss, sxz, cap)
 ORDER BY 1, 2, 3, 4, 5, 6
 $q$,
         pg_temp.lift_span(max_pre), pg_temp.lift_span(max_window), seg_first, seg_cols, substr(agg_cols, 3), bound_cols, types,
         caps, replace(seg_cols, 'u.', 'p.'), vals, seg_keys, sums, seg_attr, seg_value, rolls,
-        seg_sets, rows_, type_code)
-    USING exp, ph, as_of;
+        seg_sets, rows_, type_code, event_cols, currency_aggs)
+    USING exp, ph, as_of, start_at, end_at;
 END
 $fn$;

@@ -1,7 +1,7 @@
 -- Guards the first schema lacked, so that the database refuses what liftd or a report
 -- would otherwise meet later, far from the statement that caused it:
---   - a metric that an experiment uses (its primary metric or in its list) cannot be
---     deleted or renamed: its reports would silently lose it;
+--   - a metric that an experiment uses (its primary metric, in its list, or as its money
+--     metric) cannot be deleted or renamed: its reports would silently lose it;
 --   - a metric's event type lists hold no NULL entry;
 --   - an experiment has at most 100 variants (liftd's limit, LIFT_VARIANTS_MAX).
 
@@ -15,11 +15,12 @@ BEGIN
     END IF;
     SELECT key INTO used FROM lift.experiments
      WHERE primary_metric = OLD.key OR OLD.key = ANY (coalesce(metrics, '{}'))
+        OR revenue_metric = OLD.key
      ORDER BY key LIMIT 1;
     IF used IS NOT NULL THEN
         RAISE EXCEPTION 'metric "%" is used by experiment "%"', OLD.key, used
             USING ERRCODE = 'foreign_key_violation',
-                  HINT = 'Change the experiment''s primary_metric or metrics list first.';
+                  HINT = 'Change the experiment''s primary_metric, metrics or revenue_metric first.';
     END IF;
     RETURN CASE TG_OP WHEN 'DELETE' THEN OLD ELSE NEW END;
 END $$;

@@ -2,7 +2,9 @@
 #include "cli.h"
 
 #include <criterion/criterion.h>
+#include <jansson.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/wait.h>
 
 #include "pgtest.h"
@@ -30,4 +32,17 @@ const char *cli_ok(const char *conninfo, const char *args)
     int status = cli_run(conninfo, NULL, args, 0, out, sizeof out);
     cr_assert_eq(status, 0, "`liftctl %s` failed (%d): %s", args, status, out);
     return out;
+}
+
+const json_t *cli_metric_result(const json_t *doc, const char *key)
+{
+    size_t i;
+    const json_t *m;
+    json_array_foreach(json_object_get(doc, "metrics"), i, m)
+    {
+        if (!strcmp(json_string_value(json_object_get(m, "key")), key))
+            return json_array_get(json_object_get(m, "results"), 0);
+    }
+    cr_assert_fail("no metric %s in the report", key);
+    return NULL;
 }

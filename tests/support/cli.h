@@ -15,4 +15,9 @@ int cli_run(const char *conninfo, const char *env, const char *args, int with_st
  * and returns the output (static storage). */
 const char *cli_ok(const char *conninfo, const char *args);
 
+/* The first result (first treatment) of metric `key` in a report's JSON document; fails the
+ * test when the report has no such metric. */
+struct json_t;
+const struct json_t *cli_metric_result(const struct json_t *doc, const char *key);
+
 #endif

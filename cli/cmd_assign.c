@@ -8,6 +8,7 @@
 #include "lift/assign.h"
 #include "lift/text.h"
 #include "lift/xalloc.h"
+#include "request.h"
 
 static const char USAGE[] =
     "usage: liftctl assign (--unit U | --units -) [--attr NAME=VALUE]... [--experiment KEY]\n"

@@ -10,6 +10,7 @@
 #include "lift/assign.h"
 #include "lift/text.h"
 #include "lift/xalloc.h"
+#include "request.h"
 
 static const char USAGE[] =
     "usage: liftctl explain --unit U [--attr NAME=VALUE]... [--experiment KEY]\n"

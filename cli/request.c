@@ -8,6 +8,7 @@
 #include "cli.h"
 #include "lift/config_db.h"
 #include "lift/text.h"
+#include "request.h"
 
 bool cli_parse_time(const char *arg, int64_t *usec)
 {

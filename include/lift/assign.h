@@ -84,7 +84,9 @@ int lift_assign_eval(const lift_config *cfg, const lift_request *req, lift_assig
                      size_t *nout, lift_err *err);
 
 /* Why a shopper is, or is not, in one experiment: lift_assign_explain's answer, from the
- * same gates and hashes as lift_assign_eval, checked in this order. */
+ * same gates and hashes as lift_assign_eval. They apply in this order: status and time
+ * window, consent, QA override, holdout, layer range, audience, then the hash (coverage or
+ * a variant). */
 typedef enum {
     LIFT_WHY_IN,          /* hashed into a variant (an exposure when served) */
     LIFT_WHY_OVERRIDE,    /* a QA override gives it a variant */

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include "cli.h"
+#include "lift/files.h"
 #include "lift/names.h"
 #include "lift/report.h"
 #include "lift/statsjson.h"
@@ -45,13 +46,8 @@ static int write_out(const char *path, const lift_buf *b)
     char *slash = strrchr(dir, '/');
     if (slash) {
         *slash = '\0';
-        for (char *p = dir + 1; *p; p++)
-            if (*p == '/') {
-                *p = '\0';
-                mkdir(dir, 0755);
-                *p = '/';
-            }
-        mkdir(dir, 0755);
+        if (*dir && lift_mkdir_p(dir, 0755) != 0)
+            return cli_fail(CLI_FAIL, "report", "cannot create %s: %s", dir, strerror(errno));
     }
     FILE *f = fopen(path, "wb");
     if (!f)
@@ -62,6 +58,17 @@ static int write_out(const char *path, const lift_buf *b)
         return cli_fail(CLI_FAIL, "report", "cannot write %s", path);
     fprintf(stderr, "wrote %s\n", path);
     return CLI_OK;
+}
+
+/* The options that take a value, for "needs a value" messages. */
+static const char VALUED[] =
+    " --format --out --segment --as-of --max-mixed --alpha --correction --cuped ";
+
+static bool valued(const char *opt)
+{
+    char key[80];
+    snprintf(key, sizeof key, " %.70s ", opt);
+    return strstr(VALUED, key) != NULL;
 }
 
 int cmd_report(int argc, char **argv)
@@ -95,13 +102,14 @@ int cmd_report(int argc, char **argv)
                 return cli_fail(CLI_USAGE, "report", "--as-of: '%s' is not a date or RFC 3339 time",
                                 v);
         } else if (!strcmp(a, "--max-mixed") && v) {
-            if (!cli_parse_double(v, &o.max_mixed_share) ||
+            if (!lift_share_parse(v, &o.max_mixed_share) ||
                 !(o.max_mixed_share > 0 && o.max_mixed_share < 1))
                 return cli_fail(CLI_USAGE, "report",
                                 "--max-mixed: '%s' is not a share between 0 and 1 (0.01 = 1%%)", v);
         } else if (!strcmp(a, "--alpha") && v) {
-            if (!cli_parse_double(v, &o.alpha) || !(o.alpha > 0 && o.alpha < 1))
-                return cli_fail(CLI_USAGE, "report", "--alpha: '%s' is not between 0 and 1", v);
+            if (!lift_share_parse(v, &o.alpha) || !(o.alpha > 0 && o.alpha < 1))
+                return cli_fail(CLI_USAGE, "report",
+                                "--alpha: '%s' is not between 0 and 1 (0.05 or 5%%)", v);
         } else if (!strcmp(a, "--correction") && v) {
             int c = lift_correction_parse(v);
             if (c < 0)
@@ -120,9 +128,13 @@ int cmd_report(int argc, char **argv)
         } else if (a[0] != '-' && !o.experiment) {
             o.experiment = a;
             takes = false;
+        } else if (a[0] != '-') {
+            return cli_fail(CLI_USAGE, "report",
+                            "unexpected argument '%s' (see liftctl help report)", a);
+        } else if (!v && valued(a)) {
+            return cli_fail(CLI_USAGE, "report", "%s needs a value (see liftctl help report)", a);
         } else {
-            fputs(USAGE, stderr);
-            return CLI_USAGE;
+            return cli_fail(CLI_USAGE, "report", "unknown option %s (see liftctl help report)", a);
         }
         if (takes)
             i++;

@@ -23,17 +23,15 @@ int cmd_stats(int argc, char **argv)
         } else if (strcmp(argv[i], "--pretty") == 0) {
             pretty = true;
         } else if (argv[i][0] == '-' && argv[i][1]) {
-            fputs(USAGE, stderr);
-            return CLI_USAGE;
+            return cli_fail(CLI_USAGE, "stats", "unknown option %s (see liftctl help stats)",
+                            argv[i]);
         } else {
             path = argv[i];
             files++;
         }
     }
-    if (files > 1) {
-        fputs(USAGE, stderr);
-        return CLI_USAGE;
-    }
+    if (files > 1)
+        return cli_fail(CLI_USAGE, "stats", "one request file at a time (see liftctl help stats)");
     FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
     if (!f)
         return cli_fail(CLI_USAGE, "stats", "cannot open %s", path);

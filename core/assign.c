@@ -398,7 +398,7 @@ int lift_assign_eval(const lift_config *cfg, const lift_request *req, lift_assig
         for (size_t i = first; i < last; i++)
             if (lift_experiment_active(&cfg->experiments[i], req->now))
                 out[k++] =
-                    (lift_assignment){(int)i, cfg->experiments[i].control, LIFT_REASON_NO_CONSENT};
+                    (lift_assignment){(int)i, cfg->experiments[i].control, LIFT_ASSIGN_NO_CONSENT};
         *nout = k;
         return LIFT_OK;
     }
@@ -417,7 +417,7 @@ int lift_assign_eval(const lift_config *cfg, const lift_request *req, lift_assig
             int forced;
             lift_why why = gate(&s, e, held_out, &forced, NULL);
             if (why == LIFT_WHY_OVERRIDE) {
-                out[k++] = (lift_assignment){(int)i, forced, LIFT_REASON_OVERRIDE};
+                out[k++] = (lift_assignment){(int)i, forced, LIFT_ASSIGN_OVERRIDE};
                 continue;
             }
             if (why != LIFT_WHY_IN)
@@ -426,11 +426,11 @@ int lift_assign_eval(const lift_config *cfg, const lift_request *req, lift_assig
                 double h = hash_v1(unit_fnv(&s), e->seed_u16, e->seed_u16_len);
                 int v = lift_choose_variant(h, (const double(*)[2])e->ranges, e->nvariants);
                 if (v >= 0)
-                    out[k++] = (lift_assignment){(int)i, v, LIFT_REASON_BUCKETED};
+                    out[k++] = (lift_assignment){(int)i, v, LIFT_ASSIGN_BUCKETED};
                 continue;
             }
             /* Hold the slot so the entry stays in config order. */
-            out[k] = (lift_assignment){(int)i, -1, LIFT_REASON_BUCKETED};
+            out[k] = (lift_assignment){(int)i, -1, LIFT_ASSIGN_BUCKETED};
             pending[np] = (int)k++;
             seeds[np++] = e->seed_fnv;
             flush = np == 8;

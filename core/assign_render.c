@@ -19,9 +19,9 @@ void lift_assign_render(struct lift_buf *b, const lift_config *cfg, const char *
         lift_buf_json_str(b, v->key, strlen(v->key));
         lift_buf_printf(b, ",\"variant_index\":%d,\"payload\":", a[i].variant);
         lift_buf_append(b, v->payload, v->payload_len);
-        if (a[i].reason == LIFT_REASON_OVERRIDE)
+        if (a[i].reason == LIFT_ASSIGN_OVERRIDE)
             lift_buf_puts(b, ",\"override\":true");
-        else if (a[i].reason == LIFT_REASON_NO_CONSENT)
+        else if (a[i].reason == LIFT_ASSIGN_NO_CONSENT)
             lift_buf_puts(b, ",\"in_experiment\":false");
         lift_buf_puts(b, "}");
     }

@@ -71,7 +71,7 @@ void lift_http_log_exposures(lift_app *app, const lift_config *cfg, const char *
         unit_len = LIFT_PSEUDO_LEN;
     }
     for (size_t i = 0; i < n; i++) {
-        if (a[i].reason != LIFT_REASON_BUCKETED)
+        if (a[i].reason != LIFT_ASSIGN_BUCKETED)
             continue;
         if (!json.len && nattrs)
             attrs_json(attrs, nattrs, &json);

@@ -213,14 +213,14 @@ static void result(lift_jw *w, const lift_experiment *e, const lift_assignment *
     int v = e->control;
     if (!lift_experiment_active(e, now)) {
         reason = "DISABLED";
-    } else if (a && a->reason == LIFT_REASON_BUCKETED) {
+    } else if (a && a->reason == LIFT_ASSIGN_BUCKETED) {
         reason = "SPLIT";
         v = a->variant;
-    } else if (a && a->reason == LIFT_REASON_OVERRIDE) {
+    } else if (a && a->reason == LIFT_ASSIGN_OVERRIDE) {
         reason = "TARGETING_MATCH";
         v = a->variant;
     }
-    bool in = a && a->reason != LIFT_REASON_NO_CONSENT && lift_experiment_active(e, now);
+    bool in = a && a->reason != LIFT_ASSIGN_NO_CONSENT && lift_experiment_active(e, now);
     lift_jw_obj(w);
     lift_jw_key_str(w, "key", e->key);
     lift_jw_key(w, "value");
@@ -236,7 +236,7 @@ static void result(lift_jw *w, const lift_experiment *e, const lift_assignment *
     lift_jw_key(w, "phase");
     lift_jw_int(w, e->phase);
     lift_jw_key(w, "inExperiment");
-    lift_jw_bool(w, in && a->reason == LIFT_REASON_BUCKETED);
+    lift_jw_bool(w, in && a->reason == LIFT_ASSIGN_BUCKETED);
     lift_jw_end(w);
     lift_jw_end(w);
 }

@@ -273,7 +273,7 @@ static int assigned(const char *unit, bool *override)
     lift_request req = {unit, strlen(unit), NULL, 0, 0, true, 0};
     cr_assert_eq(lift_assign_eval(cfg, &req, a, &n, &err), LIFT_OK, "%s: %s", unit, err.msg);
     cr_assert_eq(n, 1, "%s", unit);
-    *override = a[0].reason == LIFT_REASON_OVERRIDE;
+    *override = a[0].reason == LIFT_ASSIGN_OVERRIDE;
     return a[0].variant;
 }
 

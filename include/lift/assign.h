@@ -50,15 +50,15 @@ int lift_equal_weights(int n, double *out);
 /* --- evaluation against the whole config ---------------------------------------------- */
 
 typedef enum {
-    LIFT_REASON_BUCKETED = 0, /* hashed into a variant: logged as an exposure */
-    LIFT_REASON_OVERRIDE,     /* QA override: served, not logged */
-    LIFT_REASON_NO_CONSENT    /* no analytics consent: control, not logged */
-} lift_reason;
+    LIFT_ASSIGN_BUCKETED = 0, /* hashed into a variant: logged as an exposure */
+    LIFT_ASSIGN_OVERRIDE,     /* QA override: served, not logged */
+    LIFT_ASSIGN_NO_CONSENT    /* no analytics consent: control, not logged */
+} lift_assign_reason;
 
 typedef struct lift_assignment {
     int experiment; /* index into cfg->experiments */
     int variant;    /* index into that experiment's variants */
-    lift_reason reason;
+    lift_assign_reason reason;
 } lift_assignment;
 
 typedef struct lift_request {

@@ -77,7 +77,7 @@ ALL_LIBS    := $(L)liftreport.a $(L)liftsim.a $(L)liftd.a $(DB_LIBS)
 # statistics in the tests themselves): the proof that
 # core/ stands apart from the database and the server.
 PURE_TESTS := $(BUILD)/tests/test_assign $(BUILD)/tests/test_text $(BUILD)/tests/test_config_model \
-              $(BUILD)/tests/test_growthbook
+              $(BUILD)/tests/test_growthbook $(BUILD)/tests/test_shard_model
 
 .PHONY: all deps build-all build-tests test test-faults sanitize tsan fuzz bench soak demo clean \
         format format-check install

@@ -15,7 +15,7 @@
 static const char EXPERIMENTS_USAGE[] =
     "usage: liftctl experiments [--keys]\n"
     "Lists every experiment: status, traffic split, coverage, layer range, phase, when the\n"
-    "phase started, and the shoppers exposed in it (distinct units in lift.exposures).\n"
+    "phase started, and the shoppers exposed in it (rows of lift.assignments).\n"
     "--keys prints the keys alone, one per line.\n";
 
 static const char SQL_LIST[] =
@@ -25,7 +25,7 @@ static const char SQL_LIST[] =
     "                          ' / ' ORDER BY v.position)"
     "          FROM lift.variants v WHERE v.experiment = e.key) AS split,"
     "       to_char(p.started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI') AS started,"
-    "       (SELECT count(DISTINCT x.unit) FROM lift.exposures x"
+    "       (SELECT count(*) FROM lift.assignments x"
     "         WHERE x.experiment = e.key AND x.phase = e.phase) AS shoppers"
     "  FROM lift.experiments e"
     "  LEFT JOIN lift.experiment_phases p ON p.experiment = e.key AND p.phase = e.phase"

@@ -1,7 +1,7 @@
-/* liftctl forget: the right to erasure. Deletes every exposure, event and QA override of
- * the given shoppers in one transaction and prints what it removed. When liftd stores
- * pseudonyms (LIFT_PSEUDONYM_KEY), the same key finds the shopper's rows; rows stored
- * under the raw id (before pseudonyms were turned on) go too. */
+/* liftctl forget: the right to erasure. Deletes every exposure, event, QA override and
+ * assignment row (lift.assignments) of the given shoppers in one transaction and prints
+ * what it removed. When liftd stores pseudonyms (LIFT_PSEUDONYM_KEY), the same key finds the
+ * shopper's rows; rows stored under the raw id (before pseudonyms were turned on) go too. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,10 +14,11 @@
 
 static const char USAGE[] =
     "usage: liftctl forget [--] UNIT...\n"
-    "Deletes every exposure, event and QA override of these shoppers (right to erasure), in\n"
-    "one transaction, and prints what was removed. If liftd stores pseudonyms, run this with\n"
-    "the same LIFT_PSEUDONYM_KEY. Rows liftd has not yet written (its queue, or its spool\n"
-    "while the database is away) are not reached: run it again after liftd has flushed.\n";
+    "Deletes every exposure, event, QA override and assignment row of these shoppers (right\n"
+    "to erasure), in one transaction, and prints what was removed. If liftd stores\n"
+    "pseudonyms, run this with the same LIFT_PSEUDONYM_KEY. Rows liftd has not yet written\n"
+    "(its queue, or its spool while the database is away) are not reached: run it again\n"
+    "after liftd has flushed.\n";
 
 int cmd_forget(int argc, char **argv)
 {
@@ -82,18 +83,20 @@ int cmd_forget(int argc, char **argv)
         db,
         "WITH x AS (DELETE FROM lift.exposures WHERE unit = ANY ($1::text[]) RETURNING 1),"
         "     e AS (DELETE FROM lift.events WHERE unit = ANY ($1::text[]) RETURNING 1),"
-        "     o AS (DELETE FROM lift.overrides WHERE unit = ANY ($1::text[]) RETURNING 1)"
+        "     o AS (DELETE FROM lift.overrides WHERE unit = ANY ($1::text[]) RETURNING 1),"
+        "     a AS (DELETE FROM lift.assignments WHERE unit = ANY ($1::text[]) RETURNING 1)"
         " SELECT (SELECT count(*) FROM x) AS exposures, (SELECT count(*) FROM e) AS events,"
-        "        (SELECT count(*) FROM o) AS overrides",
+        "        (SELECT count(*) FROM o) AS overrides, (SELECT count(*) FROM a) AS assignments",
         1, params, NULL, &err);
     lift_buf_fini(&ids);
     lift_db_close(db);
     if (!res)
         return cli_fail(CLI_FAIL, "forget", "%s (nothing was removed)", err.msg);
-    printf("forgot %d shopper%s%s: removed %s exposures, %s events, %s QA overrides\n", argc - 1,
-           argc == 2 ? "" : "s", key && *key ? " (by pseudonym and raw id)" : "",
+    printf("forgot %d shopper%s%s: removed %s exposures, %s events, %s QA overrides, %s "
+           "assignments\n",
+           argc - 1, argc == 2 ? "" : "s", key && *key ? " (by pseudonym and raw id)" : "",
            lift_db_text(res, 0, "exposures"), lift_db_text(res, 0, "events"),
-           lift_db_text(res, 0, "overrides"));
+           lift_db_text(res, 0, "overrides"), lift_db_text(res, 0, "assignments"));
     PQclear(res);
     return CLI_OK;
 }

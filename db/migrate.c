@@ -64,6 +64,12 @@ static int apply_one(lift_db *db, const lift_sql_file *f, const char *name, cons
 
 int lift_migrate(lift_db *db, int *applied, lift_migrate_fn fn, void *arg, lift_err *err)
 {
+    return lift_migrate_upto(db, NULL, applied, fn, arg, err);
+}
+
+int lift_migrate_upto(lift_db *db, const char *last, int *applied, lift_migrate_fn fn, void *arg,
+                      lift_err *err)
+{
     *applied = 0;
     int rc = lift_db_run(db, SQL_LOCK, 0, NULL, err);
     if (rc != LIFT_OK)
@@ -73,7 +79,7 @@ int lift_migrate(lift_db *db, int *applied, lift_migrate_fn fn, void *arg, lift_
         const lift_sql_file *f = &lift_sql_files[i];
         const char *name;
         char version[16], sum[17];
-        if (!split_name(f->name, &name, version))
+        if (!split_name(f->name, &name, version) || (last && strcmp(version, last) > 0))
             continue;
         checksum(f->text, sum);
         const char *params[] = {version};

@@ -102,6 +102,9 @@ void lift_metrics_render(const lift_metrics *m, lift_buf *out)
     counter(out, "lift_batches_total", "Batches committed by the writer.", LOAD(m->batches));
     counter(out, "lift_batch_failures_total", "Batches the database refused or lost.",
             LOAD(m->batch_failures));
+    counter(out, "lift_writer_retries_total",
+            "Writer transactions run again after a deadlock or serialization failure.",
+            LOAD(m->tx_retries));
     counter(out, "lift_exposures_logged_total", "Exposures logged by /v1/assign.",
             LOAD(m->exposures_logged));
     gauge(out, "lift_queue_rows", "Rows waiting for the writer.", LOAD(m->queue_rows));

@@ -36,6 +36,7 @@ typedef struct lift_metrics {
     atomic_ulong rows_committed[2];                                   /* exposures, events */
     atomic_ulong duplicates; /* POSTed rows already stored */
     atomic_ulong batches, batch_failures;
+    atomic_ulong tx_retries;       /* transactions run again after a deadlock */
     atomic_ulong exposures_logged; /* from /v1/assign */
     atomic_ulong reloads, reload_failures;
     atomic_long config_version;

@@ -42,7 +42,10 @@ static const struct {
                            "TRUNCATE pg_temp.staging_events"},
 };
 
-#define UNIQUE_VIOLATION "23505"
+#define UNIQUE_VIOLATION      "23505"
+#define DEADLOCK              "40P01"
+#define SERIALIZATION_FAILURE "40001"
+#define TX_RETRIES            5 /* attempts after the first, for retryable() failures */
 
 /* Live exposure rows are queued in chunks of up to batch_rows rows, so that one transaction
  * takes a bounded slice of a backlog and a waiting POST is never stuck behind all of it. */
@@ -193,7 +196,8 @@ static int staged(lift_writer *w, lift_job *j, lift_err *err)
 /* One transaction: live exposures straight into lift.exposures; each table's jobs straight
  * in too, or, when that meets a stored event_id, job by job through staging. Fills each
  * job's counts; does not call done(). */
-static int transaction(lift_writer *w, lift_job *jobs, const chunk *live, lift_err *err)
+static int transaction(lift_writer *w, lift_job *jobs, const chunk *live, char state[6],
+                       lift_err *err)
 {
     int rc = lift_db_script(w->db, "BEGIN", err);
     if (rc == LIFT_OK && live)
@@ -221,8 +225,34 @@ static int transaction(lift_writer *w, lift_job *jobs, const chunk *live, lift_e
     }
     if (rc == LIFT_OK)
         rc = lift_db_script(w->db, "COMMIT", err);
+    memcpy(state, lift_db_sqlstate(w->db), 6);
     if (rc != LIFT_OK && lift_db_alive(w->db))
         (void)lift_db_script(w->db, "ROLLBACK", NULL);
+    return rc;
+}
+
+/* Two writers (liftd replicas, a replay) merging the same shoppers into lift.assignments
+ * can meet a deadlock or, at a stricter isolation level, a serialization failure: both
+ * mean "run it again". */
+static bool retryable(const char state[6])
+{
+    return !strcmp(state, DEADLOCK) || !strcmp(state, SERIALIZATION_FAILURE);
+}
+
+/* Runs transaction(), again (a few times, after a short pause) when it met a deadlock or
+ * a serialization failure. */
+static int transaction_retrying(lift_writer *w, lift_job *jobs, const chunk *live, lift_err *err)
+{
+    char state[6];
+    int rc = transaction(w, jobs, live, state, err);
+    for (int attempt = 1;
+         rc != LIFT_OK && attempt <= TX_RETRIES && retryable(state) && lift_db_alive(w->db);
+         attempt++) {
+        atomic_fetch_add(&w->m->tx_retries, 1);
+        lift_log(LIFT_LOG_INFO, "writer: transaction retried attempt=%d: %s", attempt, err->msg);
+        nanosleep(&(struct timespec){0, attempt * 5 * 1000000L}, NULL);
+        rc = transaction(w, jobs, live, state, err);
+    }
     return rc;
 }
 
@@ -243,7 +273,7 @@ static void commit(lift_writer *w, lift_job *jobs, const chunk *live, size_t liv
     }
     lift_err err;
     int64_t t0 = lift_time_mono();
-    if (transaction(w, jobs, live, &err) == LIFT_OK) {
+    if (transaction_retrying(w, jobs, live, &err) == LIFT_OK) {
         atomic_fetch_add(&w->m->batches, 1);
         atomic_fetch_add(&w->m->rows_committed[LIFT_TABLE_EXPOSURES], live_rows);
         for (lift_job *j = jobs; j; j = j->next) {
@@ -293,6 +323,28 @@ static void commit(lift_writer *w, lift_job *jobs, const chunk *live, size_t liv
     }
 }
 
+/* One replay transaction: the spooled rows through staging (a row already stored is not
+ * stored, nor merged, twice). Rolls back on failure, the SQLSTATE in state. */
+static int replay_tx(lift_writer *w, const lift_buf *slice, char state[6], lift_err *err)
+{
+    int rc = lift_db_script(w->db, "BEGIN", err);
+    if (rc == LIFT_OK)
+        rc = lift_db_copy(w->db, SQL[LIFT_TABLE_EXPOSURES].copy_staging, slice->data, slice->len,
+                          err);
+    PGresult *r = rc == LIFT_OK ? lift_db_exec(w->db, SQL[LIFT_TABLE_EXPOSURES].insert_staged, 0,
+                                               NULL, NULL, err)
+                                : NULL;
+    if (rc == LIFT_OK && !r)
+        rc = LIFT_EDB;
+    PQclear(r);
+    if (rc == LIFT_OK)
+        rc = lift_db_script(w->db, "COMMIT", err);
+    memcpy(state, lift_db_sqlstate(w->db), 6);
+    if (rc != LIFT_OK && lift_db_alive(w->db))
+        (void)lift_db_script(w->db, "ROLLBACK", NULL);
+    return rc;
+}
+
 /* Replays one chunk of the spool. */
 static void replay(lift_writer *w)
 {
@@ -305,18 +357,15 @@ static void replay(lift_writer *w)
     }
     size_t rows = count_rows(slice.data, slice.len);
     lift_err err;
-    int rc = lift_db_script(w->db, "BEGIN", &err);
-    if (rc == LIFT_OK)
-        rc = lift_db_copy(w->db, SQL[LIFT_TABLE_EXPOSURES].copy_staging, slice.data, slice.len,
-                          &err);
-    PGresult *r = rc == LIFT_OK ? lift_db_exec(w->db, SQL[LIFT_TABLE_EXPOSURES].insert_staged, 0,
-                                               NULL, NULL, &err)
-                                : NULL;
-    if (rc == LIFT_OK && !r)
-        rc = LIFT_EDB;
-    PQclear(r);
-    if (rc == LIFT_OK)
-        rc = lift_db_script(w->db, "COMMIT", &err);
+    char state[6];
+    int rc = replay_tx(w, &slice, state, &err);
+    for (int attempt = 1;
+         rc != LIFT_OK && attempt <= TX_RETRIES && retryable(state) && lift_db_alive(w->db);
+         attempt++) {
+        atomic_fetch_add(&w->m->tx_retries, 1);
+        nanosleep(&(struct timespec){0, attempt * 5 * 1000000L}, NULL);
+        rc = replay_tx(w, &slice, state, &err);
+    }
     if (rc == LIFT_OK) {
         lift_spool_done(w->spool, n);
         atomic_fetch_add(&w->m->replayed_rows, rows);
@@ -325,7 +374,6 @@ static void replay(lift_writer *w)
     } else if (!lift_db_alive(w->db)) {
         drop_connection(w, err.msg);
     } else {
-        (void)lift_db_script(w->db, "ROLLBACK", NULL);
         lift_spool_done(w->spool, n); /* refused rows would block the spool forever */
         atomic_fetch_add(&w->m->dropped_rows, rows);
         lift_log(LIFT_LOG_ERROR, "spool rows refused by the database rows=%zu (dropped): %s", rows,

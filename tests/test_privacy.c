@@ -115,6 +115,10 @@ Test(privacy, forget_erases_a_shopper_by_pseudonym)
               "%s", out);
     cr_assert_eq(count("SELECT count(*) FROM lift.exposures WHERE unit = '" ALICE "'"), 0);
     cr_assert_eq(count("SELECT count(*) FROM lift.events WHERE unit = '" ALICE "'"), 0);
+    cr_assert(strstr(out, "QA overrides, 1 assignments"), "%s", out);
+    cr_assert_eq(count("SELECT count(*) FROM lift.assignments WHERE unit = '" ALICE "'"), 0);
+    cr_assert_eq(count("SELECT count(*) FROM lift.assignments WHERE unit = '" BOB "'"),
+                 count("SELECT count(*) FROM lift.exposures WHERE unit = '" BOB "'"));
     /* Nobody else's rows. */
     cr_assert_eq(count("SELECT count(*) FROM lift.events WHERE unit = '" BOB "'"), 2);
     /* Without the key only raw-id rows are found: bob's QA override, not his pseudonymous

@@ -4,7 +4,8 @@
 -- Installed per session as a temporary function (liftctl report runs this file first), so
 -- it needs no migration and runs with read-only rights:
 --   SELECT * FROM pg_temp.lift_metric_stats(experiment, phase, as_of, metrics, segments
---                                            [, currency, store_currency, start_at, end_at])
+--                                            [, currency, store_currency, start_at, end_at,
+--                                             source])
 --
 -- Rules (docs/statistics.md, Metrics):
 --   - a shopper's variant and t0 come from the first exposure of the phase before as_of;
@@ -28,8 +29,9 @@
 --     exposure and the latest event read (freshness), the events' currencies (lowest and
 --     highest code: one currency when they agree).
 --
--- Shape: per shopper, the first exposure (an index-only scan of exposures in unit order)
--- and one aggregate over the shopper's events in [t0 - longest pre-period, t0 + longest
+-- Shape: per shopper, the first exposure (a scan of lift.assignments in unit order, or, for
+-- an as-of before the phase's latest exposure, an index-only scan of the exposure log in
+-- unit order, which a past as-of needs: lift.assignments has no history) and one aggregate over the shopper's events in [t0 - longest pre-period, t0 + longest
 -- window) (an index-only lookup in lift.events (unit, ts) INCLUDE (type, value)); then
 -- sums. The cost follows the experiment's shoppers, not the size of the events table.
 -- Metrics that count the same events over the same window share one aggregate; window
@@ -100,7 +102,8 @@ $fn$;
 CREATE OR REPLACE FUNCTION pg_temp.lift_metric_stats(
     exp text, ph integer, as_of timestamptz, metric_keys text[], segments text[],
     currency text DEFAULT NULL, store_currency text DEFAULT NULL,
-    start_at timestamptz DEFAULT NULL, end_at timestamptz DEFAULT NULL)
+    start_at timestamptz DEFAULT NULL, end_at timestamptz DEFAULT NULL,
+    source text DEFAULT NULL)  -- 'log' or 'assignments' to force a path (tests); NULL: choose
 RETURNS TABLE (
     level text,             -- 'all', 'segment' or 'day'
     segment_attr text,      -- the attribute, for 'segment' rows
@@ -158,6 +161,9 @@ DECLARE
     z text;
     cell text;
     counted text;
+    latest timestamptz;      -- the latest exposure lift.assignments holds for the phase
+    from_log boolean;        -- read the raw exposure log (an as-of before that)
+    shoppers text;           -- per shopper: t0, latest exposure, variant, mixed, segments
 BEGIN
     FOR m IN SELECT * FROM lift.metrics WHERE key = ANY (metric_keys)
              ORDER BY array_position(metric_keys, key) LOOP
@@ -279,10 +285,20 @@ BEGIN
                          'array_agg(e.currency) FILTER (WHERE e.tb = 0) AS x_cur';
     END IF;
 
+    -- The shoppers: from lift.assignments when it holds every exposure before as_of (no
+    -- shopper's latest exposure is at or after it: the usual, current report), else from
+    -- the raw exposure log, cut at as_of.
+    SELECT max(a.last_ts) INTO latest FROM lift.assignments a
+     WHERE a.experiment = exp AND a.phase = ph;
+    from_log := CASE source WHEN 'log' THEN true WHEN 'assignments' THEN false
+                            ELSE coalesce(latest >= as_of, false) END;
+
     -- Segments: the attribute's value at first exposure; one grouping set each.
     FOR j IN 1 .. coalesce(array_length(segments, 1), 0) LOOP
-        seg_first := seg_first || format(', (array_agg(coalesce(attrs ->> %L, ''(none)'') ORDER BY ts, event_id))[1] AS seg%s',
-                                         segments[j], j);
+        seg_first := seg_first || format(CASE WHEN from_log
+                THEN ', (array_agg(coalesce(attrs ->> %L, ''(none)'') ORDER BY ts, event_id))[1] AS seg%s'
+                ELSE ', coalesce(attrs ->> %L, ''(none)'') AS seg%s' END,
+            segments[j], j);
         seg_cols := seg_cols || format(', u.seg%s', j);
         seg_keys := seg_keys || format(', v.seg%s', j);
         seg_sets := seg_sets || format(', (k.variant, k.seg%s)', j);
@@ -290,16 +306,23 @@ BEGIN
         seg_value := format('CASE WHEN GROUPING(k.seg%1$s) = 0 THEN k.seg%1$s ELSE %2$s END', j, seg_value);
     END LOOP;
 
+    IF from_log THEN
+        shoppers := format('SELECT unit, min(ts) AS t0, max(ts) AS t_last, min(variant) AS variant,'
+                           ' min(variant) <> max(variant) AS is_mixed %s'
+                           ' FROM lift.exposures WHERE experiment = $1 AND phase = $2 AND ts < $3'
+                           ' GROUP BY unit', seg_first);
+    ELSE
+        shoppers := format('SELECT unit, first_ts AS t0, last_ts AS t_last, variant,'
+                           ' cardinality(variants) > 1 AS is_mixed %s'
+                           ' FROM lift.assignments WHERE experiment = $1 AND phase = $2', seg_first);
+    END IF;
+
     RETURN QUERY EXECUTE format($q$
 WITH u AS (
     SELECT f.*, f.t0 - %1$L::interval AS lo,
            CASE WHEN f.is_mixed THEN f.t0 - %1$L::interval  -- no events for them
                 ELSE least(f.t0 + %2$L::interval, $3) END AS hi
-    FROM (SELECT unit, min(ts) AS t0, max(ts) AS t_last, min(variant) AS variant,
-                 min(variant) <> max(variant) AS is_mixed %3$s
-          FROM lift.exposures
-          WHERE experiment = $1 AND phase = $2 AND ts < $3
-          GROUP BY unit) f
+    FROM (%3$s) f
 ),
 per_unit AS MATERIALIZED (
     SELECT u.variant, u.t0, u.t_last, u.is_mixed %4$s, a.*
@@ -351,7 +374,7 @@ FROM g CROSS JOIN c CROSS JOIN totals t
 CROSS JOIN LATERAL (VALUES %17$s) AS s(metric, n, imm, s, ss, ds, dss, sxd, zs, zss, sxz, cap)
 ORDER BY 1, 2, 3, 4, 5, 6
 $q$,
-        pg_temp.lift_span(max_pre), pg_temp.lift_span(max_window), seg_first, seg_cols, substr(agg_cols, 3), bound_cols, types,
+        pg_temp.lift_span(max_pre), pg_temp.lift_span(max_window), shoppers, seg_cols, substr(agg_cols, 3), bound_cols, types,
         caps, replace(seg_cols, 'u.', 'p.'), vals, seg_keys, sums, seg_attr, seg_value, rolls,
         seg_sets, rows_, type_code, event_cols, currency_aggs)
     USING exp, ph, as_of, start_at, end_at;

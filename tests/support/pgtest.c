@@ -36,6 +36,20 @@ lift_db *pgtest_db(char *conninfo, size_t len)
     return connect_to(name, conninfo, len);
 }
 
+lift_db *pgtest_db_empty(char *conninfo, size_t len)
+{
+    static int serial;
+    char name[64];
+    snprintf(name, sizeof name, "e_%ld_%d", (long)getpid(), serial++);
+    lift_db *admin = connect_to("postgres", NULL, 0);
+    char sql[256];
+    /* Identifiers cannot be parameters; name is built from digits only. */
+    snprintf(sql, sizeof sql, "CREATE DATABASE %s TEMPLATE template0", name);
+    pgtest_ok(admin, sql);
+    lift_db_close(admin);
+    return connect_to(name, conninfo, len);
+}
+
 void pgtest_conninfo_as(const char *conninfo, const char *role, char *out, size_t len)
 {
     snprintf(out, len, "%s user=%s", conninfo, role); /* later keywords win in libpq */

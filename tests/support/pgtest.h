@@ -12,6 +12,10 @@
  * Writes the new database's conninfo into conninfo (if non-NULL). */
 lift_db *pgtest_db(char *conninfo, size_t len);
 
+/* Creates an empty database e_<pid>_<n> (no schema: for tests that migrate it themselves,
+ * e.g. with lift_migrate_upto) and connects to it as the owner. */
+lift_db *pgtest_db_empty(char *conninfo, size_t len);
+
 /* Connection string of the same database as another role (e.g. "lift_writer"). */
 void pgtest_conninfo_as(const char *conninfo, const char *role, char *out, size_t len);
 

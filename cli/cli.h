@@ -42,6 +42,10 @@ int cmd_help(int argc, char **argv);
 int cmd_completion(int argc, char **argv);
 int cmd_keys(int argc, char **argv);
 
+/* liftctl db shards setup|status (cli/cmd_shards.c), with argv[0] = "shards". */
+struct lift_pg;
+int cmd_db_shards(const struct lift_pg *pg, int argc, char **argv);
+
 /* Connects to the project database (LIFT_DATABASE_URL or the private cluster) as its
  * owner. On failure prints why, with what to do, and returns NULL. */
 lift_db *cli_connect(void);

@@ -1,4 +1,4 @@
-/* liftctl db: start, stop, status, url, migrate and roles of the project database. */
+/* liftctl db: start, stop, status, url, migrate, roles and shards of the project database. */
 #define _DEFAULT_SOURCE /* explicit_bzero */
 #include <errno.h>
 #include <fcntl.h>
@@ -15,7 +15,7 @@
 #include "lift/text.h"
 
 static const char USAGE[] =
-    "usage: liftctl db start|stop|status|url|migrate|roles\n"
+    "usage: liftctl db start|stop|status|url|migrate|roles|shards\n"
     "  start    create the private cluster on first use, start it, print its URL\n"
     "  stop     stop the private cluster\n"
     "  status   whether the database answers and, if not, why (bad URL, unreachable,\n"
@@ -36,6 +36,19 @@ static const char USAGE[] =
     "           refused). Only a SCRAM-SHA-256 verifier computed here reaches the server.\n"
     "           --pgpass F also writes a pgpass file (0600) for liftd (PGPASSFILE=F).\n"
     "           Prints each role's URL, never a password. Needs an owner with CREATEROLE.\n"
+    "  shards setup [--publisher-url URL] [--wait SECONDS]\n"
+    "           set up the fact shards listed in LIFT_SHARDS (their PostgreSQL URLs,\n"
+    "           separated by spaces; NAME=URL names one) from this, the config database:\n"
+    "           every migration on every shard, publication lift_config of the config\n"
+    "           tables here and a subscription on each shard (logical replication: this\n"
+    "           server needs wal_level = logical), the bucket map split evenly. Waits up to\n"
+    "           SECONDS (60) for every shard to hold the config, then prints the status.\n"
+    "           The shards connect to --publisher-url (default: this database's URL).\n"
+    "           Running it again changes nothing and says so.\n"
+    "  shards status\n"
+    "           per shard (LIFT_SHARDS, else those registered): reachable, schema,\n"
+    "           subscription state, tables copied, config version, lag, buckets. Exit\n"
+    "           status 0 when every shard is in sync, 3 when one does not answer, else 1.\n"
     "With LIFT_DATABASE_URL set, these use that server; start and stop then only check it.\n";
 
 static void print_applied(const char *name, void *arg)
@@ -305,13 +318,14 @@ int cmd_db(int argc, char **argv)
         fputs(USAGE, stdout);
         return CLI_OK;
     }
-    static const char *const subs[] = {"start", "stop", "status", "url", "migrate", "roles"};
+    static const char *const subs[] = {"start",   "stop",  "status", "url",
+                                       "migrate", "roles", "shards"};
     bool known = false;
     for (size_t i = 0; i < sizeof subs / sizeof *subs; i++)
         known = known || !strcmp(sub, subs[i]);
     if (!known)
         return cli_fail(CLI_USAGE, "db", "unknown subcommand '%s' (see liftctl help db)", sub);
-    if (argc > 2 && strcmp(sub, "url") && strcmp(sub, "roles"))
+    if (argc > 2 && strcmp(sub, "url") && strcmp(sub, "roles") && strcmp(sub, "shards"))
         return cli_fail(CLI_USAGE, "db", "unexpected argument '%s' (see liftctl help db)", argv[2]);
     lift_pg pg;
     lift_err err;
@@ -321,6 +335,8 @@ int cmd_db(int argc, char **argv)
         return url(&pg, argc - 1, argv + 1);
     if (strcmp(sub, "roles") == 0)
         return roles(&pg, argc - 1, argv + 1);
+    if (strcmp(sub, "shards") == 0)
+        return cmd_db_shards(&pg, argc - 1, argv + 1);
     if (strcmp(sub, "start") == 0) {
         lift_pg_state before = lift_pg_status(&pg);
         if (lift_pg_start(&pg, &err) != LIFT_OK)

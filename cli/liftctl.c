@@ -20,7 +20,7 @@
 /* Every command: its name, its function (each prints its own usage for --help, which is
  * what `liftctl help COMMAND`, the manual page and the completion read), and one line. */
 static const cli_command commands[] = {
-    {"db", cmd_db, "db start|stop|status|url|migrate|roles  the project database"},
+    {"db", cmd_db, "db start|stop|status|url|migrate|roles|shards  the project database"},
     {"apply", cmd_apply, "apply [--plan] FILE.sql...         experiment config, declaratively"},
     {"experiments", cmd_experiments,
      "experiments [--keys]                   status, split, coverage, phase, shoppers"},
@@ -67,6 +67,7 @@ void cli_usage(FILE *f)
         "  LIFT_HOME           where the private cluster lives (default ./.lift)\n"
         "  LIFT_PG_USER        system user that runs the private cluster as root (postgres)\n"
         "  LIFT_PG_BINDIR      folder of initdb and pg_ctl (the newest PostgreSQL)\n"
+        "  LIFT_SHARDS         the fact shards' PostgreSQL URLs, for db shards\n"
         "  LIFT_URL, LIFT_API_KEY  liftd's address and a key, for simulate\n"
         "  LIFT_PSEUDONYM_KEY  the pseudonym secret of liftd, for forget\n"
         "\nshares: wherever a share is asked for (--coverage, --mde, --effect ...), 0.05 and\n"

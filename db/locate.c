@@ -102,11 +102,13 @@ int lift_conninfo_as(const char *conninfo, const char *role, char *out, size_t o
         PQfreemem(why);
         return LIFT_EINVAL;
     }
-    const char *host = NULL, *port = NULL, *dbname = NULL;
+    const char *host = NULL, *port = NULL, *dbname = NULL, *user = NULL;
     for (PQconninfoOption *o = opts; o->keyword; o++) {
         if (!o->val || !*o->val)
             continue;
-        if (!strcmp(o->keyword, "host"))
+        if (!strcmp(o->keyword, "user"))
+            user = o->val;
+        else if (!strcmp(o->keyword, "host"))
             host = o->val;
         else if (!strcmp(o->keyword, "port"))
             port = o->val;
@@ -116,8 +118,12 @@ int lift_conninfo_as(const char *conninfo, const char *role, char *out, size_t o
     /* A socket folder or a host list goes in the query string; a host name in front. */
     bool host_in_front = host && host[0] != '/' && !strchr(host, ',') && !strchr(host, ':');
     snprintf(out, outlen, "postgresql://");
-    append_escaped(out, outlen, role);
-    append(out, outlen, "@");
+    if (!role)
+        role = user;
+    if (role) {
+        append_escaped(out, outlen, role);
+        append(out, outlen, "@");
+    }
     if (host_in_front) {
         append_escaped(out, outlen, host);
         if (port && !strchr(port, ',')) {

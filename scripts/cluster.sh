@@ -13,6 +13,18 @@ cluster_cleanup() {
     for home in "$LIFT_TEST_TMP"/faultpg-*; do
         [ -d "$home" ] && LIFT_HOME=$home "$CLUSTER_BUILD/liftctl" db stop >/dev/null 2>&1
     done
+    # Servers of tests/support/pgtest.c (pgtest_server_start) a dead test left running: by
+    # the PID in their postmaster.pid, with a bounded wait for each to go.
+    for pidfile in "$LIFT_TEST_TMP"/pgserver-*/postmaster.pid; do
+        [ -f "$pidfile" ] || continue
+        pid=$(head -n 1 "$pidfile")
+        kill -INT "$pid" 2>/dev/null || continue
+        n=0
+        while kill -0 "$pid" 2>/dev/null && [ $n -lt 100 ]; do
+            sleep 0.1
+            n=$((n + 1))
+        done
+    done
     rm -rf "$LIFT_TEST_TMP"
 }
 

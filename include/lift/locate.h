@@ -33,7 +33,8 @@ void lift_pg_url_as(const lift_pg *pg, const char *role, char *out, size_t outle
 
 /* conninfo (a URL or keyword=value string) as role: every setting kept but user and
  * password, as a URL ("postgresql://lift_writer@db:5432/lift?sslmode=require"; a socket
- * folder goes in ?host=). LIFT_EINVAL (err may be NULL) when it does not parse. */
+ * folder goes in ?host=). With role NULL, the user of conninfo (if any): the same URL
+ * without its password. LIFT_EINVAL (err may be NULL) when it does not parse. */
 int lift_conninfo_as(const char *conninfo, const char *role, char *out, size_t outlen,
                      lift_err *err);
 

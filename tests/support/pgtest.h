@@ -3,6 +3,7 @@
 #ifndef LIFT_PGTEST_H
 #define LIFT_PGTEST_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "lift/db.h"
@@ -35,5 +36,33 @@ extern const char PGTEST_RECS[];
 
 /* Path of a built binary, e.g. pgtest_bin("liftctl") → "build/liftctl". */
 const char *pgtest_bin(const char *name);
+
+/* --- servers of the test's own (sharding: a config server and its shards) ------------- */
+
+/* One PostgreSQL server started by the test: PostgreSQL 15 from LIFT_PG_BINDIR (default
+ * /usr/lib/postgresql/15/bin), run as the cluster user when the test runs as root
+ * (LIFT_PG_USER, default postgres), listening on 127.0.0.1:port only (and a socket in its
+ * folder), trusting local connections as role "lift", fsync off. Its database "lift" is
+ * empty (not migrated). */
+typedef struct pgtest_server {
+    char dir[512]; /* its data folder, under LIFT_TEST_TMP (pgserver-*) */
+    int port;
+    int pid;       /* the postmaster; 0 once stopped */
+    char url[128]; /* postgresql://lift@127.0.0.1:<port>/lift */
+} pgtest_server;
+
+/* Starts a server named name (a folder name part); wal_level = logical when logical, so
+ * that it can publish. Copies one initdb'd template per test run (made by the first
+ * caller), so a start costs about a second. Skips the test outside the harness; asserts
+ * on failure, with the end of the server's log. */
+void pgtest_server_start(pgtest_server *s, const char *name, bool logical);
+
+/* Stops it by its PID (fast shutdown; SIGKILL after 30 s) and removes its folder. A no-op
+ * for a server never started or already stopped. tests/run.sh stops those a dead test
+ * left running. */
+void pgtest_server_stop(pgtest_server *s);
+
+/* A loopback TCP port nothing listens on now (for "that server is down" tests). */
+int pgtest_free_port(void);
 
 #endif

@@ -469,13 +469,17 @@ static double now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* Tables still copying, tables, and whether the apply worker runs (it starts a moment
+ * after CREATE or ENABLE). */
 static const char SQL_READY[] =
-    "SELECT count(*) FILTER (WHERE r.srsubstate <> 'r') AS waiting, count(*) AS tables "
+    "SELECT count(*) FILTER (WHERE r.srsubstate <> 'r') AS waiting, count(*) AS tables,"
+    "  (SELECT count(*) FROM pg_stat_subscription t"
+    "    WHERE t.subid = s.oid AND t.relid IS NULL AND t.pid IS NOT NULL) AS running "
     "FROM pg_subscription s JOIN pg_subscription_rel r ON r.srsubid = s.oid "
-    "WHERE s.subname = $1";
+    "WHERE s.subname = $1 GROUP BY s.oid";
 
-/* Waits (at most wait_s seconds) until every shard has every table copied and the config
- * version of the config database. */
+/* Waits (at most wait_s seconds) until every shard has every table copied, its apply
+ * worker running and the config version of the config database. */
 static bool wait_in_sync(ctx *c, double wait_s)
 {
     double deadline = now_s() + wait_s;
@@ -486,8 +490,8 @@ static bool wait_in_sync(ctx *c, double wait_s)
         for (int i = 0; all && i < c->n; i++) {
             const char *params[] = {c->shards[i].sub};
             PGresult *r = lift_db_exec(c->shards[i].db, SQL_READY, 1, params, NULL, &err);
-            all = r && atoi(lift_db_text(r, 0, "waiting")) == 0 &&
-                  atoi(lift_db_text(r, 0, "tables")) > 0;
+            all = r && PQntuples(r) == 1 && atoi(lift_db_text(r, 0, "waiting")) == 0 &&
+                  atoi(lift_db_text(r, 0, "tables")) > 0 && atoi(lift_db_text(r, 0, "running")) > 0;
             PQclear(r);
             all = all && value(c->shards[i].db, SQL_VERSION, 0, NULL, have, sizeof have, &err) &&
                   !strcmp(have, want);

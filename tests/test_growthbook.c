@@ -19,9 +19,11 @@ static lift_config *config(const char *json)
     return cfg;
 }
 
-/* The condition of the first experiment's audience. */
-static char *condition(const char *audience)
+/* The condition of the first experiment's audience (static storage: valid until the next
+ * call). */
+static const char *condition(const char *audience)
 {
+    static char out[8192];
     char doc[2048];
     snprintf(doc, sizeof doc,
              "{\"experiments\":[{\"key\":\"x\",\"variants\":[{\"key\":\"a\"},{\"key\":\"b\"}],"
@@ -35,7 +37,10 @@ static char *condition(const char *audience)
     lift_gb_condition(&w, cfg->experiments[0].conds, cfg->experiments[0].nconds);
     lift_config_free(cfg);
     cr_assert(!b.failed);
-    return b.data;
+    cr_assert_lt(b.len, sizeof out, "the condition is longer than %zu bytes", sizeof out);
+    snprintf(out, sizeof out, "%s", b.data);
+    lift_buf_fini(&b);
+    return out;
 }
 
 #define NUM "\"$regex\":\"^[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]+)?$\""

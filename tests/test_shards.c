@@ -364,6 +364,19 @@ Test(shards_cluster, setup_replicates_migrates_maps_and_reruns_as_a_no_op)
     cr_assert_null(strstr(cli_out, "applied"), "%s", cli_out);
     cr_assert_str_eq(pgtest_value(config, map_sql), map);
 
+    /* A disabled subscription: status says so (exit 1), and setup enables it again. */
+    pgtest_ok(shard[0], "ALTER SUBSCRIPTION lift_shard1 DISABLE");
+    rc = shards_cli(shards, "db shards status");
+    cr_assert_eq(rc, 1, "status with lift_shard1 disabled (%d):\n%s", rc, cli_out);
+    cr_assert(strstr(cli_out, "subscription lift_shard1: disabled"), "%s", cli_out);
+    rc = shards_cli(shards, "db shards setup --wait 60");
+    cr_assert_eq(rc, 0, "setup repairing lift_shard1 (%d):\n%s", rc, cli_out);
+    cr_assert(strstr(cli_out, "shard1: subscription lift_shard1 enabled"), "%s", cli_out);
+    cr_assert(strstr(cli_out, "set up: 1 change\n"), "%s", cli_out);
+    pgtest_ok(config, "UPDATE lift.experiments SET name = 'Recs, third try' WHERE key = 'recs'");
+    until_value(shard[0], "SELECT name FROM lift.experiments WHERE key = 'recs'", "Recs, third try",
+                names[0]);
+
     /* A shard that is down: refused, naming it, before anything changes. */
     char down[1024], down_url[128];
     snprintf(down_url, sizeof down_url, "postgresql://lift@127.0.0.1:%d/lift", pgtest_free_port());

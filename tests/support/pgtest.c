@@ -313,6 +313,8 @@ void pgtest_server_start(pgtest_server *s, const char *name, bool logical)
                               "max_replication_slots=10",
                               "-c",
                               "log_min_messages=warning",
+                              "-c",
+                              "wal_retrieve_retry_interval=200ms",
                               NULL};
         s->pid = (int)spawn_as(pw, argv, log);
         if (until_up(s, log))

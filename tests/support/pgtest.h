@@ -43,7 +43,8 @@ const char *pgtest_bin(const char *name);
  * /usr/lib/postgresql/15/bin), run as the cluster user when the test runs as root
  * (LIFT_PG_USER, default postgres), listening on 127.0.0.1:port only (and a socket in its
  * folder), trusting local connections as role "lift", fsync off. Its database "lift" is
- * empty (not migrated). */
+ * empty (not migrated). wal_retrieve_retry_interval is 200 ms, so a subscription
+ * enabled again has its worker within a moment rather than 5 s. */
 typedef struct pgtest_server {
     char dir[512]; /* its data folder, under LIFT_TEST_TMP (pgserver-*) */
     int port;

@@ -65,6 +65,16 @@ static int migrate(void)
     lift_err err;
     int applied;
     int rc = lift_migrate(db, &applied, print_applied, NULL, &err);
+    /* The time partitions of lift.events for this month and the next two (migration 0010;
+     * liftd does the same every --maintain-interval seconds). */
+    PGresult *r = rc == LIFT_OK
+                      ? lift_db_exec(db, "SELECT lift.maintain() AS made", 0, NULL, NULL, &err)
+                      : NULL;
+    if (rc == LIFT_OK && !r)
+        rc = LIFT_EDB;
+    if (r && atoi(lift_db_text(r, 0, "made")) > 0)
+        fprintf(stderr, "created %s partitions ahead\n", lift_db_text(r, 0, "made"));
+    PQclear(r);
     lift_db_close(db);
     if (rc != LIFT_OK)
         return cli_fail(CLI_FAIL, "db migrate", "%s", err.msg);

@@ -51,6 +51,8 @@ static const key keys[] = {
      "seconds an idle or slow connection may stay open", NULL},
     {"shutdown-timeout", NUM(shutdown_timeout), "10", 1, 600, false,
      "seconds SIGTERM may take to flush and exit", NULL},
+    {"maintain-interval", NUM(maintain_interval), "3600", 0, 86400, false,
+     "seconds between creating lift.events partitions ahead (0: never)", NULL},
     {"log-level", STR(log_level), "info", 0, 0, false, "debug, info, warn or error", NULL},
     {"pseudonym-key", STR(pseudonym_key), "", 0, 0, true,
      "store unit ids as HMAC-SHA256 pseudonyms under this secret", NULL},

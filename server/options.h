@@ -26,6 +26,7 @@ typedef struct lift_options {
     long connection_limit;
     long connection_timeout; /* seconds of inactivity before a connection is closed */
     long shutdown_timeout;   /* seconds SIGTERM may take */
+    long maintain_interval;  /* seconds between runs of lift.maintain() (0: never) */
     char log_level[16];
     char pseudonym_key[256]; /* non-empty: store HMAC-SHA256 pseudonyms of unit ids (env only) */
 } lift_options;

@@ -37,8 +37,7 @@ static const struct {
                            "COPY pg_temp.staging_events (" LIFT_EVENT_COLUMNS
                            ") FROM STDIN (FORMAT csv)",
                            "INSERT INTO lift.events (" LIFT_EVENT_COLUMNS
-                           ") SELECT " LIFT_EVENT_COLUMNS
-                           " FROM pg_temp.staging_events ON CONFLICT DO NOTHING",
+                           ") SELECT " LIFT_EVENT_COLUMNS " FROM pg_temp.staging_events",
                            "TRUNCATE pg_temp.staging_events"},
 };
 
@@ -74,6 +73,7 @@ struct lift_writer {
     /* The writer thread's own: */
     lift_db *db;
     int64_t next_connect;
+    int64_t next_maintain;             /* when lift.maintain() is due (monotonic us; 0: at once) */
     char last_error[LIFT_ERR_MSG_LEN]; /* logged once until it changes or a connect works */
     atomic_bool up;
 };
@@ -181,6 +181,11 @@ static int staged(lift_writer *w, lift_job *j, lift_err *err)
     j->next = NULL; /* copy_rows takes this job alone */
     int rc = copy_rows(w, SQL[j->table].copy_staging, j, j->table, NULL, err);
     j->next = next;
+    /* lift.events' id registry (migration 0010) skips a stored event_id instead of refusing
+     * it; the setting lasts to the end of this transaction, whose remaining event inserts
+     * all go through here. */
+    if (rc == LIFT_OK && j->table == LIFT_TABLE_EVENTS)
+        rc = lift_db_script(w->db, "SET LOCAL lift.on_duplicate = 'skip'", err);
     PGresult *r =
         rc == LIFT_OK ? lift_db_exec(w->db, SQL[j->table].insert_staged, 0, NULL, NULL, err) : NULL;
     if (rc == LIFT_OK && !r)
@@ -414,6 +419,8 @@ static void wait_for_work(lift_writer *w)
             wait = w->next_connect - now;
         } else if (lift_spool_pending(w->spool) > 0) {
             return;
+        } else if (w->opts->maintain_interval > 0 && now >= w->next_maintain) {
+            return;
         } else {
             wait = 1000000;
         }
@@ -465,6 +472,25 @@ static chunk *take_live(lift_writer *w, size_t rows, size_t *taken)
     return list;
 }
 
+/* Upkeep: lift.maintain() creates the time partitions of lift.events ahead of time
+ * (migration 0010), every --maintain-interval seconds, first right after connecting. A
+ * failure (a database not migrated yet) is logged and tried again at the next interval. */
+static void maintain(lift_writer *w)
+{
+    if (!w->db || w->opts->maintain_interval <= 0 || lift_time_mono() < w->next_maintain)
+        return;
+    w->next_maintain = lift_time_mono() + w->opts->maintain_interval * 1000000;
+    lift_err err;
+    PGresult *r = lift_db_exec(w->db, "SELECT lift.maintain() AS made", 0, NULL, NULL, &err);
+    if (!r) {
+        lift_log(LIFT_LOG_WARN, "upkeep: lift.maintain() failed: %s", err.msg);
+        return;
+    }
+    if (atoi(lift_db_text(r, 0, "made")) > 0)
+        lift_log(LIFT_LOG_INFO, "upkeep: partitions created=%s", lift_db_text(r, 0, "made"));
+    PQclear(r);
+}
+
 static void *run(void *arg)
 {
     lift_writer *w = arg;
@@ -490,6 +516,7 @@ static void *run(void *arg)
         spool_live(w, spill);
         recycle(w, spill);
         connect_db(w);
+        maintain(w);
         if (jobs || live_rows)
             commit(w, jobs, live, live_rows);
         else if (w->db && !stopping)

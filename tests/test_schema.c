@@ -245,6 +245,11 @@ Test(schema, facts_are_append_only_and_idempotent_by_event_id)
     msg = pgtest_fails(db, "INSERT INTO lift.events (event_id, unit, type, value, ts) "
                            "VALUES ('e1', 'u1', 'order', 10, now())");
     cr_assert_has(msg, "duplicate key value violates unique constraint");
+    /* The id registry (lift.event_ids) holds across partitions: another month, same id. */
+    msg = pgtest_fails(db, "INSERT INTO lift.events (event_id, unit, type, value, ts) "
+                           "VALUES ('e1', 'u1', 'order', 10, now() - interval '400 days')");
+    cr_assert_has(msg, "duplicate key value violates unique constraint");
+    cr_assert_str_eq(pgtest_value(db, "SELECT count(*) FROM lift.events"), "1");
 }
 
 static bool wait_notify(PGconn *conn, int ms, char *payload, size_t len)

@@ -198,6 +198,18 @@ static int staged(lift_writer *w, lift_job *j, lift_err *err)
     return rc == LIFT_OK ? lift_db_script(w->db, SQL[j->table].clear, err) : rc;
 }
 
+/* The end of a write transaction: COMMIT when every step worked, else ROLLBACK; state gets
+ * the SQLSTATE the transaction ended with (to tell a retryable failure). */
+static int end_transaction(lift_writer *w, int rc, char state[6], lift_err *err)
+{
+    if (rc == LIFT_OK)
+        rc = lift_db_script(w->db, "COMMIT", err);
+    memcpy(state, lift_db_sqlstate(w->db), 6);
+    if (rc != LIFT_OK && lift_db_alive(w->db))
+        (void)lift_db_script(w->db, "ROLLBACK", NULL);
+    return rc;
+}
+
 /* One transaction: live exposures straight into lift.exposures; each table's jobs straight
  * in too, or, when that meets a stored event_id, job by job through staging. Fills each
  * job's counts; does not call done(). */
@@ -228,12 +240,7 @@ static int transaction(lift_writer *w, lift_job *jobs, const chunk *live, char s
                     rc = staged(w, j, err);
         }
     }
-    if (rc == LIFT_OK)
-        rc = lift_db_script(w->db, "COMMIT", err);
-    memcpy(state, lift_db_sqlstate(w->db), 6);
-    if (rc != LIFT_OK && lift_db_alive(w->db))
-        (void)lift_db_script(w->db, "ROLLBACK", NULL);
-    return rc;
+    return end_transaction(w, rc, state, err);
 }
 
 /* Two writers (liftd replicas, a replay) merging the same shoppers into lift.assignments
@@ -342,12 +349,7 @@ static int replay_tx(lift_writer *w, const lift_buf *slice, char state[6], lift_
     if (rc == LIFT_OK && !r)
         rc = LIFT_EDB;
     PQclear(r);
-    if (rc == LIFT_OK)
-        rc = lift_db_script(w->db, "COMMIT", err);
-    memcpy(state, lift_db_sqlstate(w->db), 6);
-    if (rc != LIFT_OK && lift_db_alive(w->db))
-        (void)lift_db_script(w->db, "ROLLBACK", NULL);
-    return rc;
+    return end_transaction(w, rc, state, err);
 }
 
 /* Replays one chunk of the spool. */

@@ -84,7 +84,8 @@ int cmd_forget(int argc, char **argv)
         "WITH x AS (DELETE FROM lift.exposures WHERE unit = ANY ($1::text[]) RETURNING 1),"
         "     e AS (DELETE FROM lift.events WHERE unit = ANY ($1::text[]) RETURNING 1),"
         "     o AS (DELETE FROM lift.overrides WHERE unit = ANY ($1::text[]) RETURNING 1),"
-        "     a AS (DELETE FROM lift.assignments WHERE unit = ANY ($1::text[]) RETURNING 1)"
+        "     a AS (DELETE FROM lift.assignments WHERE unit = ANY ($1::text[]) RETURNING 1),"
+        "     r AS (DELETE FROM lift.rollups WHERE unit = ANY ($1::text[]))"
         " SELECT (SELECT count(*) FROM x) AS exposures, (SELECT count(*) FROM e) AS events,"
         "        (SELECT count(*) FROM o) AS overrides, (SELECT count(*) FROM a) AS assignments",
         1, params, NULL, &err);

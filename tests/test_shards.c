@@ -274,7 +274,7 @@ Test(shards_cluster, setup_replicates_migrates_maps_and_reruns_as_a_no_op)
     const char *names[NSHARDS] = {"shard1", "b", "shard3"};
 
     /* From scratch: four empty databases. */
-    int rc = shards_cli(shards, "db shards setup --wait 60");
+    int rc = shards_cli(shards, "db shards setup --wait 180");
     cr_assert_eq(rc, 0, "setup (%d):\n%s", rc, cli_out);
     cr_assert(strstr(cli_out, "bucket map: 1024 buckets split evenly over 3 shards"), "%s",
               cli_out);
@@ -357,7 +357,7 @@ Test(shards_cluster, setup_replicates_migrates_maps_and_reruns_as_a_no_op)
     cr_assert(strstr(cli_out, "streaming"), "%s", cli_out);
 
     /* Again: nothing changes, and it says so. */
-    rc = shards_cli(shards, "db shards setup --wait 60");
+    rc = shards_cli(shards, "db shards setup --wait 180");
     cr_assert_eq(rc, 0, "second setup (%d):\n%s", rc, cli_out);
     cr_assert(strstr(cli_out, "nothing changed: the shards were set up already"), "%s", cli_out);
     cr_assert(strstr(cli_out, "bucket map: unchanged"), "%s", cli_out);
@@ -369,7 +369,7 @@ Test(shards_cluster, setup_replicates_migrates_maps_and_reruns_as_a_no_op)
     rc = shards_cli(shards, "db shards status");
     cr_assert_eq(rc, 1, "status with lift_shard1 disabled (%d):\n%s", rc, cli_out);
     cr_assert(strstr(cli_out, "subscription lift_shard1: disabled"), "%s", cli_out);
-    rc = shards_cli(shards, "db shards setup --wait 60");
+    rc = shards_cli(shards, "db shards setup --wait 180");
     cr_assert_eq(rc, 0, "setup repairing lift_shard1 (%d):\n%s", rc, cli_out);
     cr_assert(strstr(cli_out, "shard1: subscription lift_shard1 enabled"), "%s", cli_out);
     cr_assert(strstr(cli_out, "set up: 1 change\n"), "%s", cli_out);

@@ -286,6 +286,8 @@ void pgtest_server_start(pgtest_server *s, const char *name, bool logical)
         char port[32], sockets[600];
         snprintf(port, sizeof port, "port=%d", s->port);
         snprintf(sockets, sizeof sockets, "unix_socket_directories=%s", s->dir);
+        /* Slots and senders: 3 subscriptions, each an apply slot and up to 2 table-sync
+         * slots, plus a re-created one; 10 was too tight on a loaded machine. */
         const char *argv[] = {postgres,
                               "-D",
                               s->dir,
@@ -308,9 +310,9 @@ void pgtest_server_start(pgtest_server *s, const char *name, bool logical)
                               "-c",
                               "max_connections=40",
                               "-c",
-                              "max_wal_senders=10",
+                              "max_wal_senders=30",
                               "-c",
-                              "max_replication_slots=10",
+                              "max_replication_slots=30",
                               "-c",
                               "log_min_messages=warning",
                               "-c",

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "access.h"
+#include "expose_cache.h"
 #include "http.h"
 #include "ingest.h"
 #include "lift/assign.h"
@@ -56,33 +57,73 @@ static void exposure_id(lift_app *app, char out[48])
     out[n] = '\0';
 }
 
+/* Exposures the cache decided on: the keys to record once their rows are handed over. */
+typedef struct pending {
+    uint64_t key;
+    uint32_t variant;
+} pending;
+
 void lift_http_log_exposures(lift_app *app, const lift_config *cfg, const char *unit,
                              size_t unit_len, const lift_attr *attrs, size_t nattrs,
                              const lift_assignment *a, size_t n, int64_t now)
 {
+    lift_expose_cache *cache = app->expose_cache;
+    pending local[64], *todo = local;
+    if (cache && n > 64 && !(todo = malloc(n * sizeof *todo)))
+        cache = NULL; /* out of memory: log them all, remember none */
+    uint32_t tick = cache ? lift_expose_cache_now(cache) : 0;
     lift_buf rows, json;
     lift_buf_init(&rows);
     lift_buf_init(&json);
     size_t logged = 0;
+    unsigned long hits = 0;
     char pseudo[LIFT_PSEUDO_LEN + 1];
-    if (app->pseudo) {
-        lift_pseudo_unit(app->pseudo, unit, unit_len, pseudo);
-        unit = pseudo;
-        unit_len = LIFT_PSEUDO_LEN;
-    }
+    const char *stored = unit; /* the unit as stored: its pseudonym, when asked for */
+    size_t stored_len = unit_len;
     for (size_t i = 0; i < n; i++) {
         if (a[i].reason != LIFT_ASSIGN_BUCKETED)
             continue;
+        const lift_experiment *e = &cfg->experiments[a[i].experiment];
+        if (cache) {
+            /* Keyed on the unit as sent: the pseudonym's HMAC is paid only for a miss. */
+            const char *vkey = e->variants[a[i].variant].key;
+            pending p = {lift_expose_cache_key(cache, e->key, e->key_len, e->phase, unit, unit_len),
+                         lift_expose_cache_variant(vkey, strlen(vkey))};
+            if (lift_expose_cache_seen(cache, p.key, p.variant, tick)) {
+                hits++;
+                continue;
+            }
+            todo[logged] = p;
+        }
+        if (app->pseudo && stored == unit) {
+            lift_pseudo_unit(app->pseudo, unit, unit_len, pseudo);
+            stored = pseudo;
+            stored_len = LIFT_PSEUDO_LEN;
+        }
         if (!json.len && nattrs)
             attrs_json(attrs, nattrs, &json);
         char id[48];
         exposure_id(app, id);
-        lift_ingest_exposure_row(&rows, id, unit, unit_len, &cfg->experiments[a[i].experiment],
-                                 a[i].variant, now, json.len ? json.data : NULL, json.len);
+        lift_ingest_exposure_row(&rows, id, stored, stored_len, e, a[i].variant, now,
+                                 json.len ? json.data : NULL, json.len);
         logged++;
     }
-    if (logged && !rows.failed)
-        lift_writer_exposures(app->writer, rows.data, rows.len, logged);
+    if (hits)
+        atomic_fetch_add_explicit(&app->metrics.expose_hits, hits, memory_order_relaxed);
+    if (cache && logged)
+        atomic_fetch_add_explicit(&app->metrics.expose_misses, logged, memory_order_relaxed);
+    if (logged && !rows.failed && lift_writer_exposures(app->writer, rows.data, rows.len, logged) &&
+        cache) {
+        /* Remembered only once handed over: a dropped exposure is logged again next time. */
+        unsigned long evicted = 0;
+        for (size_t i = 0; i < logged; i++)
+            evicted += lift_expose_cache_record(cache, todo[i].key, todo[i].variant, tick);
+        if (evicted)
+            atomic_fetch_add_explicit(&app->metrics.expose_evictions, evicted,
+                                      memory_order_relaxed);
+    }
+    if (todo != local)
+        free(todo);
     lift_buf_fini(&rows);
     lift_buf_fini(&json);
 }

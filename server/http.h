@@ -20,9 +20,10 @@
 #include "spool.h"
 #include "writer.h"
 
-struct lift_features; /* server/features.h: the GrowthBook payload cache */
-struct lift_sse;      /* server/sse.h: the GrowthBook SDK streams */
-struct lift_limits;   /* server/access.h: client keys' request limits */
+struct lift_features;     /* server/features.h: the GrowthBook payload cache */
+struct lift_sse;          /* server/sse.h: the GrowthBook SDK streams */
+struct lift_limits;       /* server/access.h: client keys' request limits */
+struct lift_expose_cache; /* server/expose_cache.h: the exposure-dedup cache */
 
 /* Everything a handler may use; built once in main and passed as the daemon's cls. */
 typedef struct lift_app {
@@ -37,6 +38,7 @@ typedef struct lift_app {
     struct lift_features *features;
     struct lift_sse *sse;
     struct lift_limits *limits;
+    struct lift_expose_cache *expose_cache; /* NULL: every exposure is logged */
     char id_prefix[20]; /* random per process start: exposure ids are <prefix>-<counter> */
     atomic_ulong id_counter;
     atomic_bool stopping; /* shutting down: POSTs are refused with 503 */
@@ -124,7 +126,9 @@ enum MHD_Result lift_api_ofrep_bulk(lift_http_request *req); /* server/api_ofrep
 
 /* Queues one exposure row per bucketed assignment in a (overrides and no-consent answers
  * are not experiment data), with the request's attributes: the logging of /v1/assign,
- * shared by the other evaluation endpoints (server/api_assign.c). */
+ * shared by the other evaluation endpoints (server/api_assign.c). With the dedup cache, an
+ * assignment it holds with the same variant within the interval is not logged again, and
+ * those logged are remembered once the writer or the spool has taken them. */
 void lift_http_log_exposures(lift_app *app, const lift_config *cfg, const char *unit,
                              size_t unit_len, const lift_attr *attrs, size_t nattrs,
                              const lift_assignment *a, size_t n, int64_t now);

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "access.h"
+#include "expose_cache.h"
 #include "features.h"
 #include "http.h"
 #include "lift/db.h"
@@ -33,15 +34,21 @@ static void *watchdog(void *arg)
     return NULL;
 }
 
-static void random_prefix(char out[20])
+static unsigned long long random64(void)
 {
     unsigned long long r = 0;
     int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
     if (fd < 0 || read(fd, &r, sizeof r) != (ssize_t)sizeof r)
-        r = (unsigned long long)lift_time_now() ^ ((unsigned long long)getpid() << 32);
+        r = (unsigned long long)lift_time_now() ^ ((unsigned long long)getpid() << 32) ^
+            (unsigned long long)lift_time_mono();
     if (fd >= 0)
         close(fd);
-    snprintf(out, 20, "%016llx", r);
+    return r;
+}
+
+static void random_prefix(char out[20])
+{
+    snprintf(out, 20, "%016llx", random64());
 }
 
 /* Lets the server hold as many sockets as its connection limit asks. */
@@ -122,6 +129,13 @@ int main(int argc, char **argv)
         fprintf(stderr, "liftd: %s\n", err.msg);
         return 1; /* never store raw ids when pseudonyms were asked for */
     }
+    if (opt.expose_cache > 0 && !(app.expose_cache = lift_expose_cache_new(
+                                      (size_t)opt.expose_cache, opt.expose_interval, random64()))) {
+        fprintf(stderr, "liftd: out of memory for --expose-cache %ld (16 bytes an entry)\n",
+                opt.expose_cache);
+        return 1;
+    }
+    atomic_store(&app.metrics.expose_capacity, opt.expose_cache);
     if (!(app.features = lift_features_new()) || !(app.limits = lift_limits_new())) {
         fprintf(stderr, "liftd: out of memory\n");
         return 1;
@@ -137,9 +151,11 @@ int main(int argc, char **argv)
     char where[300];
     lift_db_redact(conninfo, where, sizeof where);
     lift_log(LIFT_LOG_INFO,
-             "start listen=%s port=%u threads=%ld db=%s api_keys=%zu pseudonyms=%s spool=%s",
+             "start listen=%s port=%u threads=%ld db=%s api_keys=%zu pseudonyms=%s spool=%s "
+             "expose_cache=%ld expose_cache_mib=%.1f expose_interval=%ld",
              opt.listen, app.port, opt.threads, where, lift_keys_count(app.keys),
-             app.pseudo ? "on" : "off", spool_dir);
+             app.pseudo ? "on" : "off", spool_dir, opt.expose_cache,
+             (double)lift_expose_cache_bytes(app.expose_cache) / (1 << 20), opt.expose_interval);
     if (lift_keys_count(app.keys) == 0)
         lift_log(LIFT_LOG_WARN, "no API keys: POST endpoints refuse every request (set "
                                 "LIFT_API_KEYS)");
@@ -174,6 +190,7 @@ int main(int argc, char **argv)
     lift_sse_free(app.sse);
     lift_features_free(app.features);
     lift_limits_free(app.limits);
+    lift_expose_cache_free(app.expose_cache);
     lift_snapshots_free(app.snaps);
     lift_keys_free(app.keys);
     lift_pseudo_free(app.pseudo);

@@ -107,6 +107,17 @@ void lift_metrics_render(const lift_metrics *m, lift_buf *out)
             LOAD(m->tx_retries));
     counter(out, "lift_exposures_logged_total", "Exposures logged by /v1/assign.",
             LOAD(m->exposures_logged));
+    counter(out, "lift_expose_cache_hits_total",
+            "Exposures not logged again: the dedup cache had the shopper with that variant.",
+            LOAD(m->expose_hits));
+    counter(out, "lift_expose_cache_misses_total",
+            "Exposures logged: not in the dedup cache, another variant, or past the interval.",
+            LOAD(m->expose_misses));
+    counter(out, "lift_expose_cache_evictions_total",
+            "Dedup cache entries replaced by newer ones (the cache is full).",
+            LOAD(m->expose_evictions));
+    gauge(out, "lift_expose_cache_entries", "Entries the dedup cache holds at most (0: off).",
+          LOAD(m->expose_capacity));
     gauge(out, "lift_queue_rows", "Rows waiting for the writer.", LOAD(m->queue_rows));
     counter(out, "lift_spooled_rows_total", "Exposures written to the spool file.",
             LOAD(m->spooled_rows));

@@ -38,6 +38,10 @@ typedef struct lift_metrics {
     atomic_ulong batches, batch_failures;
     atomic_ulong tx_retries;       /* transactions run again after a deadlock */
     atomic_ulong exposures_logged; /* from /v1/assign */
+    atomic_ulong expose_hits;      /* exposures not logged: the cache had them */
+    atomic_ulong expose_misses;    /* exposures logged past the cache */
+    atomic_ulong expose_evictions; /* cache entries replaced to make room */
+    atomic_long expose_capacity;   /* entries of the cache (0: none) */
     atomic_ulong reloads, reload_failures;
     atomic_long config_version;
     atomic_long queue_rows; /* waiting for the writer */

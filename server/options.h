@@ -27,6 +27,8 @@ typedef struct lift_options {
     long connection_timeout; /* seconds of inactivity before a connection is closed */
     long shutdown_timeout;   /* seconds SIGTERM may take */
     long maintain_interval;  /* seconds between runs of lift.maintain() (0: never) */
+    long expose_cache;       /* entries of the exposure-dedup cache (0: none, log every time) */
+    long expose_interval;    /* seconds before a cached exposure is logged again anyway */
     char log_level[16];
     char pseudonym_key[256]; /* non-empty: store HMAC-SHA256 pseudonyms of unit ids (env only) */
 } lift_options;

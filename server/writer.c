@@ -603,7 +603,7 @@ int lift_writer_submit(lift_writer *w, lift_job *job, lift_err *err)
     return rc;
 }
 
-void lift_writer_exposures(lift_writer *w, const char *rows, size_t len, size_t nrows)
+bool lift_writer_exposures(lift_writer *w, const char *rows, size_t len, size_t nrows)
 {
     atomic_fetch_add_explicit(&w->m->exposures_logged, nrows, memory_order_relaxed);
     pthread_mutex_lock(&w->lock);
@@ -642,8 +642,7 @@ void lift_writer_exposures(lift_writer *w, const char *rows, size_t len, size_t 
         queued = false;
     }
     pthread_mutex_unlock(&w->lock);
-    if (!queued)
-        lift_spool_append(w->spool, rows, len, nrows);
+    return queued || lift_spool_append(w->spool, rows, len, nrows);
 }
 
 bool lift_writer_up(lift_writer *w)

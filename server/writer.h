@@ -54,8 +54,9 @@ lift_writer *lift_writer_start(const lift_options *opts, const char *conninfo, l
 int lift_writer_submit(lift_writer *w, lift_job *job, lift_err *err);
 
 /* Exposure rows from /v1/assign (columns of LIFT_EXPOSURE_COLUMNS, no job id). Never
- * blocks on the database and never fails: what cannot be queued goes to the spool. */
-void lift_writer_exposures(lift_writer *w, const char *rows, size_t len, size_t nrows);
+ * blocks on the database: what cannot be queued goes to the spool. Returns true when the
+ * rows were queued or spooled, false when they were dropped (the spool refused them). */
+bool lift_writer_exposures(lift_writer *w, const char *rows, size_t len, size_t nrows);
 
 /* Whether the writer is connected to the database. */
 bool lift_writer_up(lift_writer *w);

@@ -39,6 +39,8 @@ static const cli_command commands[] = {
     {"power", cmd_power, "power --baseline P --mde D ...         sample size and duration"},
     {"simulate", cmd_simulate,
      "simulate --experiment K ...            storefront traffic through liftd"},
+    {"refresh", cmd_refresh,
+     "refresh [--rebuild] [EXPERIMENT...]    bring report rollups up to date"},
     {"forget", cmd_forget, "forget UNIT...                         erase shoppers' data (GDPR)"},
     {"keys", cmd_keys, "keys [list|create --client|revoke ID]  publishable client keys"},
     {"help", cmd_help, "help [COMMAND]                         this text, or a command's"},

@@ -76,6 +76,12 @@ struct lift_report {
     long outside;                          /* first exposed outside [start_at, end_at) */
     long excluded;                         /* events left out: no exchange rate */
     char *excluded_currencies;             /* "CHF 35, SEK 2" */
+    /* Where the shoppers' numbers came from: "rollup" (lift.rollups, refreshed at
+     * refreshed_at, with `recomputed` shoppers computed from raw data for being newer),
+     * "assignments" (raw events, no usable rollup) or "exposure log" (a past as-of). */
+    char data_path[16];
+    int64_t refreshed_at;
+    long recomputed;
     /* Statistics: inputs [0, nmetrics) are the whole experiment, then nmetrics per segment;
      * each segment attribute is a correction family of its own. */
     lift_analysis analysis;

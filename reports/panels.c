@@ -230,6 +230,25 @@ void rpt_health_table(const lift_report *r, rpt_table *t)
     snprintf(d, sizeof d, "latest exposure %s; latest event %s", e1, e2);
     check(t, "Freshness", r->latest_exposure ? "info" : "warn", d);
 
+    /* Data path: the rollup, or raw data and why. */
+    if (!strcmp(r->data_path, "rollup")) {
+        age(r, r->refreshed_at, e1, sizeof e1);
+        rpt_count((double)r->recomputed, n, sizeof n);
+        snprintf(d, sizeof d,
+                 "per-shopper rollup refreshed %s; %s shopper%s with newer data computed from "
+                 "raw events",
+                 e1, n, r->recomputed == 1 ? "" : "s");
+    } else if (!strcmp(r->data_path, "exposure log")) {
+        snprintf(d, sizeof d,
+                 "raw exposure log and events: the as-of is before the latest "
+                 "exposure");
+    } else {
+        snprintf(d, sizeof d,
+                 "raw events: no rollup for these metrics (liftctl refresh "
+                 "builds one)");
+    }
+    check(t, "Data", "info", d);
+
     /* Currency. */
     if (*r->currency) {
         rpt_count((double)r->excluded, n, sizeof n);

@@ -191,6 +191,13 @@ static void health(lift_jw *w, const lift_report *r)
     key_time(w, "latest_exposure", r->latest_exposure);
     key_time(w, "latest_event", r->latest_event);
     lift_jw_end(w);
+    lift_jw_key(w, "data");
+    lift_jw_obj(w);
+    lift_jw_key_str(w, "path", r->data_path);
+    key_time(w, "rollup_refreshed_at", r->refreshed_at);
+    lift_jw_key(w, "recomputed_units");
+    lift_jw_int(w, r->recomputed);
+    lift_jw_end(w);
     lift_jw_key(w, "currency");
     lift_jw_obj(w);
     lift_jw_key_num(w, "excluded_events", (double)r->excluded);

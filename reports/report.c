@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lift/refresh.h"
 #include "lift/sqlfiles.h"
 #include "lift/statsjson.h"
 #include "lift/xalloc.h"
@@ -241,6 +242,9 @@ static int load_totals(lift_report *r, const PGresult *res, lift_err *err)
     r->outside = count(res, 0, "outside");
     r->excluded = count(res, 0, "excluded");
     r->excluded_currencies = lift_xstrdup(lift_db_text(res, 0, "excluded_currencies"));
+    snprintf(r->data_path, sizeof r->data_path, "%s", lift_db_text(res, 0, "data_path"));
+    r->refreshed_at = when(res, 0, "refreshed_at");
+    r->recomputed = count(res, 0, "recomputed");
     if (*r->currency)
         return LIFT_OK;
     /* No reporting currency set: the events' own, if they have only one. */
@@ -313,10 +317,7 @@ static int check_started(const lift_report *r, lift_db *db, const char *phase, l
 /* Runs sql/analysis/metric_stats.sql and files its rows into the model. */
 static int load_stats(lift_report *r, lift_db *db, lift_err *err)
 {
-    const char *fn = lift_sql_text("analysis/metric_stats.sql");
-    if (!fn)
-        return lift_err_set(err, LIFT_EIO, "sql/analysis/metric_stats.sql is not built in");
-    int rc = lift_db_script(db, fn, err);
+    int rc = lift_analysis_load(db, "analysis/metric_stats.sql", err);
     if (rc != LIFT_OK)
         return rc;
     lift_buf metrics, segs;

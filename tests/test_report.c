@@ -137,6 +137,7 @@ static bool same(double got, double want)
 Test(report, analysis_sql_matches_the_hand_made_data_set)
 {
     pgtest_ok(db, DATA);
+    pgtest_ok(db, lift_sql_text("analysis/unit_aggs.sql"));
     pgtest_ok(db, lift_sql_text("analysis/metric_stats.sql"));
     const char *p[] = {"exp", "1", AS_OF,
                        "{conversion,revenue_per_shopper,aov,retention,ltv_90d,engagement}",

@@ -42,63 +42,6 @@
 -- The metric definitions are data (lift.metrics), so the query is put together here from
 -- them, every name and value quoted by format(); callers never send SQL text.
 
--- Position of item in list, adding it at the end when absent.
-CREATE OR REPLACE FUNCTION pg_temp.lift_slot(INOUT list text[], item text, OUT pos integer)
-LANGUAGE plpgsql IMMUTABLE AS $fn$
-BEGIN
-    pos := array_position(list, item);
-    IF pos IS NULL THEN
-        list := list || item;
-        pos := cardinality(list);
-    END IF;
-END
-$fn$;
-
--- A window as an exact duration ('14 days' -> '336:00:00', a month is 30 days): adding it
--- to a timestamp is then one addition, with no calendar arithmetic per shopper.
-CREATE OR REPLACE FUNCTION pg_temp.lift_span(i interval) RETURNS interval
-LANGUAGE sql IMMUTABLE AS $fn$ SELECT make_interval(secs => extract(epoch FROM i)) $fn$;
-
--- Bit mask of the event types sel, each type given a bit by its position in list.
-CREATE OR REPLACE FUNCTION pg_temp.lift_mask(INOUT list text[], sel text[], OUT mask bigint)
-LANGUAGE plpgsql IMMUTABLE AS $fn$
-DECLARE
-    pos integer;
-    t text;
-BEGIN
-    mask := 0;
-    FOREACH t IN ARRAY sel LOOP
-        SELECT * INTO list, pos FROM pg_temp.lift_slot(list, t);
-        IF pos > 62 THEN
-            RAISE EXCEPTION 'a report reads at most 62 event types';
-        END IF;
-        mask := mask | (1::bigint << (pos - 1));
-    END LOOP;
-END
-$fn$;
-
--- A per-shopper aggregate (sum of values or count) of the events of types sel, over
--- [t0, t0 + span) or, with pre, over [t0 - span, t0); the three lists gain what it needs
--- (a window end, event type bits, the aggregate) and pos is the aggregate's place in aggs.
-CREATE OR REPLACE FUNCTION pg_temp.lift_agg(
-    INOUT aggs text[], INOUT bounds text[], INOUT types text[],
-    aggregation text, sel text[], span interval, pre boolean, OUT pos integer)
-LANGUAGE plpgsql IMMUTABLE AS $fn$
-DECLARE
-    b integer;
-    mask bigint;
-BEGIN
-    SELECT * INTO bounds, b FROM pg_temp.lift_slot(bounds,
-        format('u.t0 %s %L::interval', CASE WHEN pre THEN '-' ELSE '+' END, pg_temp.lift_span(span)));
-    SELECT * INTO types, mask FROM pg_temp.lift_mask(types, sel);
-    SELECT * INTO aggs, pos FROM pg_temp.lift_slot(aggs, format(
-        CASE aggregation WHEN 'sum' THEN 'coalesce(sum(e.value) FILTER (WHERE %s), 0)'
-                         ELSE 'count(*) FILTER (WHERE %s)' END,
-        format(CASE WHEN pre THEN 'e.tb & %1$s <> 0 AND e.ts >= u.b%2$s AND e.ts < u.t0'
-                    ELSE 'e.tb & %1$s <> 0 AND e.ts >= u.t0 AND e.ts < u.b%2$s' END, mask, b)));
-END
-$fn$;
-
 CREATE OR REPLACE FUNCTION pg_temp.lift_metric_stats(
     exp text, ph integer, as_of timestamptz, metric_keys text[], segments text[],
     currency text DEFAULT NULL, store_currency text DEFAULT NULL,
@@ -127,19 +70,17 @@ RETURNS TABLE (
     excluded bigint,            -- events left out: a value in a currency without a rate
     excluded_currencies text,   -- 'CHF 35, SEK 2'
     currency_lo text,           -- the events' currencies, lowest and highest code
-    currency_hi text)
+    currency_hi text,
+    data_path text,             -- where the shoppers came from: 'rollup', 'assignments' or
+                                -- 'exposure log'
+    refreshed_at timestamptz,   -- the rollup's last refresh
+    recomputed bigint)          -- shoppers a rollup report computed from raw data
 LANGUAGE plpgsql STABLE
 SET TimeZone = 'UTC' AS $fn$
 DECLARE
     m lift.metrics;
     i integer := 0;
-    max_window interval := interval '0';
-    max_pre interval := interval '0';
-    types text[] := '{}';
-    bounds text[] := '{}';  -- per shopper window ends: 't0 + 14 days', 't0 - 28 days', ...
-    aggs text[] := '{}';    -- per shopper aggregates over the events, shared between metrics
-    pos integer;
-    type_code text;         -- an event's type as a bit
+    ua record;              -- the per-shopper aggregates (sql/analysis/unit_aggs.sql)
     caps text := '';        -- winsorization caps over the pooled per-shopper values
     vals text := '';        -- per shopper: each metric's value, maturity, denominator, covariate
     sums text := '';        -- per cube cell: the sufficient statistics
@@ -151,11 +92,6 @@ DECLARE
     seg_sets text := '';
     seg_attr text := 'NULL::text';
     seg_value text := 'NULL::text';
-    bound_cols text := '';
-    agg_cols text := '';
-    fx text;                 -- an event's conversion factor into the reporting currency
-    event_cols text;         -- what the per-shopper aggregate reads of each event
-    currency_aggs text;      -- per shopper: events left out, or the currencies seen
     x text;
     d text;
     z text;
@@ -164,31 +100,18 @@ DECLARE
     latest timestamptz;      -- the latest exposure lift.assignments holds for the phase
     from_log boolean;        -- read the raw exposure log (an as-of before that)
     shoppers text;           -- per shopper: t0, latest exposure, variant, mixed, segments
+    per_unit text;           -- per shopper: that and the aggregates
+    rs lift.rollup_state;    -- the phase's rollup, when the report can read it
 BEGIN
+    SELECT * INTO ua FROM pg_temp.lift_unit_aggs(metric_keys, currency, store_currency);
     FOR m IN SELECT * FROM lift.metrics WHERE key = ANY (metric_keys)
              ORDER BY array_position(metric_keys, key) LOOP
         i := i + 1;
-        max_window := greatest(max_window, m.window_length);
-
-        -- The per-shopper aggregates this metric reads: x over the window, its denominator,
-        -- its covariate over the pre-period.
-        SELECT * INTO aggs, bounds, types, pos FROM pg_temp.lift_agg(aggs, bounds, types,
-            m.aggregation, m.event_types, m.window_length, false);
-        x := format('p.a%s', pos);
-        d := NULL;
-        z := NULL;
-        IF m.kind = 'ratio' THEN
-            SELECT * INTO aggs, bounds, types, pos FROM pg_temp.lift_agg(aggs, bounds, types,
-                m.den_aggregation, m.den_event_types, m.window_length, false);
-            d := format('p.a%s::float8', pos);
-        END IF;
-        IF m.cuped_pre IS NOT NULL THEN
-            max_pre := greatest(max_pre, m.cuped_pre);
-            SELECT * INTO aggs, bounds, types, pos FROM pg_temp.lift_agg(aggs, bounds, types,
-                m.aggregation, m.event_types, m.cuped_pre, true);
-            z := CASE WHEN m.kind = 'proportion' THEN format('(p.a%s >= %s)::int::float8', pos, m.threshold)
-                      ELSE format('p.a%s::float8', pos) END;
-        END IF;
+        x := format('p.aggs[%s]', ua.xpos[i]);
+        d := CASE WHEN ua.dpos[i] IS NOT NULL THEN format('p.aggs[%s]', ua.dpos[i]) END;
+        z := CASE WHEN ua.zpos[i] IS NULL THEN NULL
+                  WHEN m.kind = 'proportion' THEN format('(p.aggs[%s] >= %s)::int::float8', ua.zpos[i], m.threshold)
+                  ELSE format('p.aggs[%s]', ua.zpos[i]) END;
 
         -- Mature: the window has elapsed at as_of (the cut-off is a constant of the query).
         IF m.winsor_pct IS NOT NULL THEN
@@ -247,51 +170,26 @@ BEGIN
     IF i = 0 THEN
         RETURN;
     END IF;
-    SELECT string_agg(format(', %s AS b%s', b, o), '') INTO bound_cols
-      FROM unnest(bounds) WITH ORDINALITY AS t(b, o);
-    SELECT string_agg(format(', %s AS a%s', a, o), '') INTO agg_cols
-      FROM unnest(aggs) WITH ORDINALITY AS t(a, o);
-    -- Each event's type as a bit, computed once per event rather than once per aggregate.
-    SELECT format('CASE e.type %s END', string_agg(format('WHEN %L THEN %s', t, 1::bigint << (o - 1)::integer), ' '))
-      INTO type_code FROM unnest(types) WITH ORDINALITY AS x(t, o);
-
-    -- Conversion: 1 in the reporting currency; else its rate over the reporting currency's,
-    -- both quoted in the store's (whose own rate is 1); NULL (the event is left out)
-    -- without a rate for the event's day.
-    -- Without a reporting currency nothing is converted (and nothing left out): the report
-    -- reads the events' currencies instead, to refuse several. With one, each event is
-    -- converted; one without a rate gets no type bit (it counts for no metric) and is
-    -- counted.
-    IF currency IS NULL THEN
-        event_cols := format('e.ts, e.value, e.currency, %s AS tb FROM lift.events e', type_code);
-        currency_aggs := 'min(e.currency) FILTER (WHERE e.value IS NOT NULL) AS cur_lo, '
-                         'max(e.currency) FILTER (WHERE e.value IS NOT NULL) AS cur_hi, '
-                         '0::bigint AS x_n, NULL::bpchar[] AS x_cur';
-    ELSE
-        store_currency := coalesce(store_currency, currency);
-        fx := format($f$CASE WHEN coalesce(e.currency, %1$L) = %2$L THEN 1::float8
-            ELSE %3$s / %4$s END$f$, store_currency, currency,
-            format($r$(CASE WHEN coalesce(e.currency, %1$L) = %1$L THEN 1::float8 ELSE
-                (SELECT r.rate FROM lift.fx_rates r WHERE r.currency = e.currency
-                 AND r.day = (e.ts AT TIME ZONE 'UTC')::date) END)$r$, store_currency),
-            CASE WHEN currency = store_currency THEN '1::float8'
-                 ELSE format($r$(SELECT r.rate FROM lift.fx_rates r WHERE r.currency = %L
-                     AND r.day = (e.ts AT TIME ZONE 'UTC')::date)$r$, currency) END);
-        event_cols := format('e.ts, e.value * c.f AS value, e.currency, CASE WHEN e.value IS NOT '
-                             'NULL AND c.f IS NULL THEN 0 ELSE %s END AS tb FROM lift.events e '
-                             'CROSS JOIN LATERAL (SELECT %s AS f) c', type_code, fx);
-        currency_aggs := 'NULL::bpchar AS cur_lo, NULL::bpchar AS cur_hi, '
-                         'count(*) FILTER (WHERE e.tb = 0) AS x_n, '
-                         'array_agg(e.currency) FILTER (WHERE e.tb = 0) AS x_cur';
-    END IF;
-
     -- The shoppers: from lift.assignments when it holds every exposure before as_of (no
     -- shopper's latest exposure is at or after it: the usual, current report), else from
-    -- the raw exposure log, cut at as_of.
+    -- the raw exposure log, cut at as_of. With lift.assignments, their aggregates come from
+    -- the phase's rollup when it was built for these metrics (same fingerprint), except for
+    -- the shoppers it cannot answer for: those changed or with events stored since its
+    -- snapshot, and those with an event at or after as_of (unit_aggs.sql states the rule).
     SELECT max(a.last_ts) INTO latest FROM lift.assignments a
      WHERE a.experiment = exp AND a.phase = ph;
     from_log := CASE source WHEN 'log' THEN true WHEN 'assignments' THEN false
-                            ELSE coalesce(latest >= as_of, false) END;
+                            WHEN 'rollup' THEN false ELSE coalesce(latest >= as_of, false) END;
+    IF NOT from_log AND source IS DISTINCT FROM 'assignments' THEN
+        SELECT * INTO rs FROM lift.rollup_state r
+         WHERE r.experiment = exp AND r.phase = ph AND r.fingerprint = ua.fingerprint;
+    END IF;
+    IF source = 'rollup' AND rs.experiment IS NULL THEN
+        RAISE EXCEPTION 'experiment % phase % has no rollup for these metrics', exp, ph;
+    END IF;
+    data_path := CASE WHEN from_log THEN 'exposure log' WHEN rs.experiment IS NOT NULL
+                      THEN 'rollup' ELSE 'assignments' END;
+    refreshed_at := rs.refreshed_at;
 
     -- Segments: the attribute's value at first exposure; one grouping set each.
     FOR j IN 1 .. coalesce(array_length(segments, 1), 0) LOOP
@@ -317,22 +215,36 @@ BEGIN
                            ' FROM lift.assignments WHERE experiment = $1 AND phase = $2', seg_first);
     END IF;
 
+    IF rs.experiment IS NULL THEN
+        per_unit := format('dirty AS (SELECT NULL::text AS unit),'
+                           ' per_unit AS MATERIALIZED (SELECT u.variant, u.t0, u.t_last, u.is_mixed %s, a.*'
+                           ' FROM (SELECT u.* %s FROM u) u CROSS JOIN LATERAL (%s) a)',
+                           seg_cols, ua.bound_cols, ua.body);
+    ELSE
+        per_unit := format('dirty AS MATERIALIZED (SELECT d.unit FROM lift.rollup_dirty_units($1, $2, %L::pg_snapshot) d %s),'
+                           ' per_unit AS MATERIALIZED ('
+                           ' SELECT u.variant, u.t0, u.t_last, u.is_mixed %s, r.aggs, r.cur_lo, r.cur_hi, r.x_n, r.x_cur, r.ts_last'
+                           ' FROM u JOIN lift.rollups r ON r.experiment = $1 AND r.phase = $2 AND r.unit = u.unit'
+                           ' WHERE NOT EXISTS (SELECT FROM dirty d WHERE d.unit = u.unit)'
+                           ' UNION ALL'
+                           ' SELECT u.variant, u.t0, u.t_last, u.is_mixed %s, a.*'
+                           ' FROM (SELECT u.* %s FROM u WHERE u.unit IN (SELECT d.unit FROM dirty d)) u'
+                           ' CROSS JOIN LATERAL (%s) a)',
+                           rs.snapshot,
+                           CASE WHEN rs.ts_last >= as_of THEN
+                               'UNION SELECT r.unit FROM lift.rollups r WHERE r.experiment = $1'
+                               ' AND r.phase = $2 AND r.ts_last >= $3' ELSE '' END,
+                           seg_cols, seg_cols, ua.bound_cols, ua.body);
+    END IF;
+
     RETURN QUERY EXECUTE format($q$
-WITH u AS (
+WITH u AS NOT MATERIALIZED (
     SELECT f.*, f.t0 - %1$L::interval AS lo,
            CASE WHEN f.is_mixed THEN f.t0 - %1$L::interval  -- no events for them
                 ELSE least(f.t0 + %2$L::interval, $3) END AS hi
     FROM (%3$s) f
 ),
-per_unit AS MATERIALIZED (
-    SELECT u.variant, u.t0, u.t_last, u.is_mixed %4$s, a.*
-    FROM (SELECT u.* %6$s FROM u) u
-    CROSS JOIN LATERAL (
-        SELECT %5$s, %20$s, max(e.ts) AS ts_last
-        FROM (SELECT %19$s
-              WHERE e.unit = u.unit AND e.ts >= u.lo AND e.ts < u.hi AND e.type = ANY (%7$L)
-              OFFSET 0) e) a
-),
+%4$s,
 totals AS (
     SELECT count(*) FILTER (WHERE is_mixed) AS mixed, min(t0) AS first_t0, max(t0) AS last_t0,
            max(t_last) AS latest_exposure, max(ts_last) AS latest_event,
@@ -340,7 +252,8 @@ totals AS (
            coalesce(sum(x_n), 0)::bigint AS excluded, min(cur_lo) AS cur_lo, max(cur_hi) AS cur_hi,
            (SELECT string_agg(xc.c || ' ' || xc.k, ', ' ORDER BY xc.k DESC, xc.c)
             FROM (SELECT c, count(*) AS k FROM per_unit q, unnest(q.x_cur) AS c GROUP BY c) xc)
-               AS excluded_currencies
+               AS excluded_currencies,
+           (SELECT count(*) FROM dirty WHERE unit IS NOT NULL) AS recomputed
     FROM per_unit
 ),
 c AS (
@@ -369,14 +282,15 @@ g AS (
 SELECT g.level, g.segment_attr, g.segment_value, g.day, g.variant, s.metric, g.units,
        s.n, s.imm, s.s, s.ss, s.ds, s.dss, s.sxd, s.zs, s.zss, s.sxz, s.cap,
        t.mixed, t.first_t0, t.last_t0, t.latest_exposure, t.latest_event, t.outside, t.excluded,
-       t.excluded_currencies, t.cur_lo::text, t.cur_hi::text
+       t.excluded_currencies, t.cur_lo::text, t.cur_hi::text, %18$L::text, %19$L::timestamptz,
+       t.recomputed
 FROM g CROSS JOIN c CROSS JOIN totals t
 CROSS JOIN LATERAL (VALUES %17$s) AS s(metric, n, imm, s, ss, ds, dss, sxd, zs, zss, sxz, cap)
 ORDER BY 1, 2, 3, 4, 5, 6
 $q$,
-        pg_temp.lift_span(max_pre), pg_temp.lift_span(max_window), shoppers, seg_cols, substr(agg_cols, 3), bound_cols, types,
+        ua.max_pre, ua.max_window, shoppers, per_unit, NULL, NULL, NULL,
         caps, replace(seg_cols, 'u.', 'p.'), vals, seg_keys, sums, seg_attr, seg_value, rolls,
-        seg_sets, rows_, type_code, event_cols, currency_aggs)
+        seg_sets, rows_, data_path, refreshed_at)
     USING exp, ph, as_of, start_at, end_at;
 END
 $fn$;

@@ -20,10 +20,6 @@ static const char USAGE[] =
     "experiment, what was done and how long it took. liftd refreshes on its own every\n"
     "--refresh-interval seconds.\n";
 
-static const char SQL_ALL[] = "SELECT e.key FROM lift.experiments e WHERE EXISTS (SELECT FROM "
-                              "lift.assignments a WHERE a.experiment = e.key AND a.phase = "
-                              "e.phase) ORDER BY e.key";
-
 static int refresh_one(lift_db *db, const char *key, bool rebuild)
 {
     lift_refresh_result r;
@@ -62,7 +58,7 @@ int cmd_refresh(int argc, char **argv)
             rc = refresh_one(db, argv[i], rebuild);
     } else {
         lift_err err;
-        PGresult *res = lift_db_exec(db, SQL_ALL, 0, NULL, NULL, &err);
+        PGresult *res = lift_refresh_candidates(db, &err);
         if (!res)
             rc = cli_fail(CLI_FAIL, "refresh", "%s", err.msg);
         for (int i = 0; res && i < PQntuples(res) && rc == CLI_OK; i++)

@@ -148,6 +148,16 @@ bool lift_db_alive(const lift_db *db)
     return db && PQstatus(db->conn) == CONNECTION_OK;
 }
 
+void lift_db_cancel(lift_db *db)
+{
+    PGcancel *c = db ? PQgetCancel(db->conn) : NULL;
+    if (!c)
+        return;
+    char why[256];
+    (void)PQcancel(c, why, (int)sizeof why);
+    PQfreeCancel(c);
+}
+
 PGresult *lift_db_exec(lift_db *db, const char *sql, int nparams, const char *const *params,
                        char sqlstate[6], lift_err *err)
 {

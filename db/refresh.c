@@ -92,3 +92,12 @@ int lift_refresh(lift_db *db, const char *experiment, bool rebuild, lift_refresh
     out->micros = lift_time_mono() - t0;
     return rc;
 }
+
+PGresult *lift_refresh_candidates(lift_db *db, lift_err *err)
+{
+    return lift_db_exec(db,
+                        "SELECT e.key FROM lift.experiments e WHERE EXISTS (SELECT FROM "
+                        "lift.assignments a WHERE a.experiment = e.key AND a.phase = e.phase) "
+                        "ORDER BY e.key",
+                        0, NULL, NULL, err);
+}

@@ -19,6 +19,7 @@
 #include "lift/locate.h"
 #include "lift/log.h"
 #include "options.h"
+#include "refresher.h"
 #include "sse.h"
 
 /* Kills the process if shutdown overruns its time (a hung database, say). */
@@ -119,6 +120,7 @@ int main(int argc, char **argv)
     snprintf(cache, sizeof cache, "%s/config-cache.json", spool_dir);
 
     app.opts = &opt;
+    lift_refresher *refresher = NULL;
     lift_metrics_init(&app.metrics);
     random_prefix(app.id_prefix);
     if (!(app.keys = lift_keys_new(opt.api_keys, &err))) {
@@ -144,6 +146,8 @@ int main(int argc, char **argv)
         !(app.snaps = lift_snapshots_new()) || !(app.sse = lift_sse_start(&app, &err)) ||
         !(app.reloader = lift_reloader_start(conninfo, cache, app.snaps, &app.metrics, &err)) ||
         !(app.writer = lift_writer_start(&opt, conninfo, app.spool, &app.metrics, &err)) ||
+        (!(refresher = lift_refresher_start(conninfo, opt.refresh_interval, &app.metrics, &err)) &&
+         err.code) ||
         lift_http_start(&app, &err) != LIFT_OK) {
         fprintf(stderr, "liftd: %s\n", err.msg);
         return 1;
@@ -177,6 +181,7 @@ int main(int argc, char **argv)
         nanosleep(&ts, NULL);
     }
     lift_http_stop(&app);
+    lift_refresher_stop(refresher);
     lift_writer_stop(app.writer);
     lift_reloader_stop(app.reloader);
     lift_log(LIFT_LOG_INFO,

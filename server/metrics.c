@@ -105,6 +105,10 @@ void lift_metrics_render(const lift_metrics *m, lift_buf *out)
     counter(out, "lift_writer_retries_total",
             "Writer transactions run again after a deadlock or serialization failure.",
             LOAD(m->tx_retries));
+    counter(out, "lift_rollup_refreshes_total", "Experiment rollups refreshed by liftd.",
+            LOAD(m->refreshes));
+    counter(out, "lift_rollup_refresh_failures_total", "Rollup refreshes that failed.",
+            LOAD(m->refresh_failures));
     counter(out, "lift_exposures_logged_total", "Exposures logged by /v1/assign.",
             LOAD(m->exposures_logged));
     counter(out, "lift_expose_cache_hits_total",

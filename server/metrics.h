@@ -43,6 +43,7 @@ typedef struct lift_metrics {
     atomic_ulong expose_evictions; /* cache entries replaced to make room */
     atomic_long expose_capacity;   /* entries of the cache (0: none) */
     atomic_ulong reloads, reload_failures;
+    atomic_ulong refreshes, refresh_failures; /* rollup refreshes (--refresh-interval) */
     atomic_long config_version;
     atomic_long queue_rows; /* waiting for the writer */
     atomic_ulong spooled_rows, replayed_rows, spool_errors, dropped_rows;

@@ -57,6 +57,8 @@ static const key keys[] = {
      "exposures remembered so as not to log them again, 16 bytes each (0: log every one)", NULL},
     {"expose-interval", NUM(expose_interval), "3600", 1, 31536000, false,
      "seconds after which a remembered exposure is logged again", NULL},
+    {"refresh-interval", NUM(refresh_interval), "300", 0, 86400, false,
+     "seconds between refreshes of the experiments' report rollups (0: never)", NULL},
     {"log-level", STR(log_level), "info", 0, 0, false, "debug, info, warn or error", NULL},
     {"pseudonym-key", STR(pseudonym_key), "", 0, 0, true,
      "store unit ids as HMAC-SHA256 pseudonyms under this secret", NULL},

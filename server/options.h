@@ -29,6 +29,7 @@ typedef struct lift_options {
     long maintain_interval;  /* seconds between runs of lift.maintain() (0: never) */
     long expose_cache;       /* entries of the exposure-dedup cache (0: none, log every time) */
     long expose_interval;    /* seconds before a cached exposure is logged again anyway */
+    long refresh_interval;   /* seconds between rollup refreshes (0: never) */
     char log_level[16];
     char pseudonym_key[256]; /* non-empty: store HMAC-SHA256 pseudonyms of unit ids (env only) */
 } lift_options;

@@ -36,6 +36,9 @@ PGconn *lift_db_conn(lift_db *db);
 /* True while the connection is usable; after a failure the caller reopens. */
 bool lift_db_alive(const lift_db *db);
 
+/* Asks the server to cancel db's running statement; callable from another thread. */
+void lift_db_cancel(lift_db *db);
+
 /* The SQLSTATE of the last failed call on this connection ("23505": unique violation), or
  * "00000" after a success. */
 const char *lift_db_sqlstate(const lift_db *db);

@@ -30,4 +30,8 @@ int lift_analysis_load(lift_db *db, const char *also, lift_err *err);
 int lift_refresh(lift_db *db, const char *experiment, bool rebuild, lift_refresh_result *out,
                  lift_err *err);
 
+/* The experiments a refresh of everything covers: those with shoppers in their current
+ * phase, by key (column "key"). NULL with err set on failure. */
+PGresult *lift_refresh_candidates(lift_db *db, lift_err *err);
+
 #endif

@@ -118,7 +118,7 @@ sanitize:
 # The tests that run threads, in-process or in the liftd they start (build-tsan/liftd). Any
 # report fails the run: the test's own process exits 66, and support/liftd.c fails a test
 # whose liftd logged one. tests/tsan.supp lists what is not ours, each entry with its reason.
-TSAN_TESTS := test_snapshot test_spool test_expose_cache test_writer test_liftd test_connections test_hostile \
+TSAN_TESTS := test_snapshot test_spool test_expose_cache test_writer test_liftd test_dedup test_connections test_hostile \
               test_privacy test_e2e test_faults test_client_keys
 
 tsan:

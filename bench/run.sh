@@ -1,7 +1,7 @@
 #!/bin/sh
 # Runs the benchmarks (make bench): each prints its figures next to a baseline measured in
 # the same run. A throwaway PostgreSQL and liftd on loopback are started and stopped here;
-# every load is bounded in time (about 3 minutes in all).
+# every load is bounded in time (about 4 minutes in all).
 set -u
 BUILD=${1:-build}
 HERE=$(dirname "$0")
@@ -94,6 +94,8 @@ for db in bench1 bench; do
     stop_liftd
 done
 echo "target: >= 100000 requests/s with p99 <= 2 ms"
+
+"$HERE/dedup.sh" "$BUILD" 15 || status=1
 
 echo "== bench/sdk: GrowthBook payload and OFREP evaluation next to /v1/assign (4 experiments, wrk -t2 -c64)"
 CLIENT_KEY=$(LIFT_DATABASE_URL="$LIFT_TEST_CONNINFO dbname=bench" "$BUILD/liftctl" keys create \

@@ -34,6 +34,7 @@ int cmd_report(int argc, char **argv);
 int cmd_simulate(int argc, char **argv);
 int cmd_forget(int argc, char **argv);
 int cmd_refresh(int argc, char **argv);
+int cmd_prune(int argc, char **argv);
 int cmd_experiments(int argc, char **argv);
 int cmd_start(int argc, char **argv);
 int cmd_stop(int argc, char **argv);

@@ -42,6 +42,8 @@ static const cli_command commands[] = {
     {"refresh", cmd_refresh,
      "refresh [--rebuild] [EXPERIMENT...]    bring report rollups up to date"},
     {"forget", cmd_forget, "forget UNIT...                         erase shoppers' data (GDPR)"},
+    {"prune", cmd_prune,
+     "prune --older-than 90d [--dry-run]     retention: drop old time partitions"},
     {"keys", cmd_keys, "keys [list|create --client|revoke ID]  publishable client keys"},
     {"help", cmd_help, "help [COMMAND]                         this text, or a command's"},
     {"completion", cmd_completion,

@@ -41,6 +41,14 @@ static const struct {
                            "TRUNCATE pg_temp.staging_events"},
 };
 
+/* With the exposure log off (lift.settings.exposure_log, migration 0013), exposures are
+ * COPYed into staging and merged into lift.assignments from there: nothing is written to
+ * the log. */
+static const char SQL_LOG_ON[] = "SELECT exposure_log FROM lift.settings";
+static const char SQL_MERGE_STAGED[] =
+    "SELECT lift.assignments_merge(ARRAY(SELECT ROW(" LIFT_EXPOSURE_COLUMNS
+    ")::lift.exposure_row FROM pg_temp.staging_exposures))";
+
 #define UNIQUE_VIOLATION      "23505"
 #define DEADLOCK              "40P01"
 #define SERIALIZATION_FAILURE "40001"
@@ -181,10 +189,10 @@ static int staged(lift_writer *w, lift_job *j, lift_err *err)
     j->next = NULL; /* copy_rows takes this job alone */
     int rc = copy_rows(w, SQL[j->table].copy_staging, j, j->table, NULL, err);
     j->next = next;
-    /* lift.events' id registry (migration 0010) skips a stored event_id instead of refusing
-     * it; the setting lasts to the end of this transaction, whose remaining event inserts
-     * all go through here. */
-    if (rc == LIFT_OK && j->table == LIFT_TABLE_EVENTS)
+    /* The id registries of lift.events and lift.exposures (migrations 0010, 0013) skip a
+     * stored event_id instead of refusing it; the setting lasts to the end of this
+     * transaction, whose remaining inserts of both tables all go through here. */
+    if (rc == LIFT_OK)
         rc = lift_db_script(w->db, "SET LOCAL lift.on_duplicate = 'skip'", err);
     PGresult *r =
         rc == LIFT_OK ? lift_db_exec(w->db, SQL[j->table].insert_staged, 0, NULL, NULL, err) : NULL;
@@ -210,20 +218,55 @@ static int end_transaction(lift_writer *w, int rc, char state[6], lift_err *err)
     return rc;
 }
 
+/* Whether the exposure log is on (read in the current transaction); true when unsure. */
+static int log_on(lift_writer *w, bool *on, lift_err *err)
+{
+    PGresult *r = lift_db_exec(w->db, SQL_LOG_ON, 0, NULL, NULL, err);
+    if (!r)
+        return LIFT_EDB;
+    *on = PQntuples(r) == 0 || strcmp(lift_db_text(r, 0, "exposure_log"), "f") != 0;
+    PQclear(r);
+    return LIFT_OK;
+}
+
+/* The exposure log off: every exposure (live rows and the jobs') into staging, merged from
+ * there. A re-sent exposure cannot be told apart, so each job's rows all count as accepted. */
+static int merge_unlogged(lift_writer *w, lift_job *jobs, const chunk *live, lift_err *err)
+{
+    int rc =
+        copy_rows(w, SQL[LIFT_TABLE_EXPOSURES].copy_staging, jobs, LIFT_TABLE_EXPOSURES, live, err);
+    PGresult *r = rc == LIFT_OK ? lift_db_exec(w->db, SQL_MERGE_STAGED, 0, NULL, NULL, err) : NULL;
+    if (rc == LIFT_OK && !r)
+        rc = LIFT_EDB;
+    PQclear(r);
+    for (lift_job *j = jobs; j && rc == LIFT_OK; j = j->next)
+        if (j->table == LIFT_TABLE_EXPOSURES)
+            j->accepted = (long)j->nrows, j->duplicates = 0;
+    return rc; /* staging is emptied at COMMIT (ON COMMIT DELETE ROWS) */
+}
+
 /* One transaction: live exposures straight into lift.exposures; each table's jobs straight
- * in too, or, when that meets a stored event_id, job by job through staging. Fills each
- * job's counts; does not call done(). */
+ * in too, or, when that meets a stored event_id, job by job through staging. With the
+ * exposure log off, exposures go through merge_unlogged() instead. Fills each job's counts;
+ * does not call done(). */
 static int transaction(lift_writer *w, lift_job *jobs, const chunk *live, char state[6],
                        lift_err *err)
 {
     int rc = lift_db_script(w->db, "BEGIN", err);
-    if (rc == LIFT_OK && live)
+    bool any_exposures = live != NULL, logged = true;
+    for (lift_job *j = jobs; j && !any_exposures; j = j->next)
+        any_exposures = j->table == LIFT_TABLE_EXPOSURES;
+    if (rc == LIFT_OK && any_exposures)
+        rc = log_on(w, &logged, err);
+    if (rc == LIFT_OK && !logged)
+        rc = merge_unlogged(w, jobs, live, err);
+    else if (rc == LIFT_OK && live)
         rc = copy_rows(w, SQL[LIFT_TABLE_EXPOSURES].copy, NULL, LIFT_TABLE_EXPOSURES, live, err);
     for (int t = 0; t < 2 && rc == LIFT_OK; t++) {
         bool any = false;
         for (lift_job *j = jobs; j && !any; j = j->next)
             any = j->table == (lift_table)t;
-        if (!any)
+        if (!any || (t == LIFT_TABLE_EXPOSURES && !logged))
             continue;
         rc = lift_db_script(w->db, "SAVEPOINT fast", err);
         if (rc == LIFT_OK)
@@ -336,15 +379,23 @@ static void commit(lift_writer *w, lift_job *jobs, const chunk *live, size_t liv
 }
 
 /* One replay transaction: the spooled rows through staging (a row already stored is not
- * stored, nor merged, twice). Rolls back on failure, the SQLSTATE in state. */
+ * stored, nor merged, twice; with the log off, merged from staging). Rolls back on failure,
+ * the SQLSTATE in state. */
 static int replay_tx(lift_writer *w, const lift_buf *slice, char state[6], lift_err *err)
 {
+    bool logged = true;
     int rc = lift_db_script(w->db, "BEGIN", err);
+    if (rc == LIFT_OK)
+        rc = log_on(w, &logged, err);
     if (rc == LIFT_OK)
         rc = lift_db_copy(w->db, SQL[LIFT_TABLE_EXPOSURES].copy_staging, slice->data, slice->len,
                           err);
-    PGresult *r = rc == LIFT_OK ? lift_db_exec(w->db, SQL[LIFT_TABLE_EXPOSURES].insert_staged, 0,
-                                               NULL, NULL, err)
+    if (rc == LIFT_OK && logged)
+        rc = lift_db_script(w->db, "SET LOCAL lift.on_duplicate = 'skip'", err);
+    PGresult *r = rc == LIFT_OK ? lift_db_exec(w->db,
+                                               logged ? SQL[LIFT_TABLE_EXPOSURES].insert_staged
+                                                      : SQL_MERGE_STAGED,
+                                               0, NULL, NULL, err)
                                 : NULL;
     if (rc == LIFT_OK && !r)
         rc = LIFT_EDB;

@@ -130,6 +130,8 @@ Test(partitions, maintain_creates_partitions_ahead_and_empties_the_default)
                                       "interval '1 month') AT TIME ZONE 'UTC', 'YYYY_MM')) IS "
                                       "NULL"),
                      "0");
+    /* (Once first: a day of the exposure log's (0013) may have begun since the migration.) */
+    (void)pgtest_value(db, "SELECT lift.maintain()");
     cr_assert_str_eq(pgtest_value(db, "SELECT lift.maintain()"), "0");
     /* A row five months ahead waits in the default partition until its month is made. */
     pgtest_ok(db, "INSERT INTO lift.events (event_id, unit, type, ts) VALUES ('late', 'u', 'x', "

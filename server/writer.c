@@ -190,8 +190,8 @@ static int staged(lift_writer *w, lift_job *j, lift_err *err)
     int rc = copy_rows(w, SQL[j->table].copy_staging, j, j->table, NULL, err);
     j->next = next;
     /* The id registries of lift.events and lift.exposures (migrations 0010, 0013) skip a
-     * stored event_id instead of refusing it; the setting lasts to the end of this
-     * transaction, whose remaining inserts of both tables all go through here. */
+     * stored event_id instead of refusing it, for this insert only: the next table's fast
+     * path relies on a duplicate being refused. */
     if (rc == LIFT_OK)
         rc = lift_db_script(w->db, "SET LOCAL lift.on_duplicate = 'skip'", err);
     PGresult *r =
@@ -203,6 +203,8 @@ static int staged(lift_writer *w, lift_job *j, lift_err *err)
         j->duplicates = (long)j->nrows - j->accepted;
         PQclear(r);
     }
+    if (rc == LIFT_OK)
+        rc = lift_db_script(w->db, "SET LOCAL lift.on_duplicate = 'refuse'", err);
     return rc == LIFT_OK ? lift_db_script(w->db, SQL[j->table].clear, err) : rc;
 }
 

@@ -203,7 +203,9 @@ Test(exposure_log, off_merges_copy_and_insert_exactly_and_keeps_no_row)
 Test(exposure_log, off_through_liftd_merges_posts_and_assigns_and_keeps_no_row)
 {
     liftd_proc d;
-    liftd_fixture_up(&d, &db, conninfo, sizeof conninfo, NULL);
+    /* Without liftd's exposure cache, every /v1/assign logs an exposure. */
+    static const char *const args[] = {"--expose-cache", "0", NULL};
+    liftd_fixture_up(&d, &db, conninfo, sizeof conninfo, args);
     lift_httpc_response r;
     lift_buf_init(&r.body);
     pgtest_ok(db, "UPDATE lift.settings SET exposure_log = false");

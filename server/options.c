@@ -52,7 +52,7 @@ static const key keys[] = {
     {"shutdown-timeout", NUM(shutdown_timeout), "10", 1, 600, false,
      "seconds SIGTERM may take to flush and exit", NULL},
     {"maintain-interval", NUM(maintain_interval), "3600", 0, 86400, false,
-     "seconds between creating lift.events partitions ahead (0: never)", NULL},
+     "seconds between creating partitions ahead (lift.events, lift.exposures; 0: never)", NULL},
     {"expose-cache", NUM(expose_cache), "1048576", 0, 1L << 30, false,
      "exposures remembered so as not to log them again, 16 bytes each (0: log every one)", NULL},
     {"expose-interval", NUM(expose_interval), "3600", 1, 31536000, false,

@@ -313,3 +313,61 @@ Test(writer, replays_the_spool_once_connected)
                      "r1:control,r2:control,r3:personalized");
     cr_assert_eq(atomic_load(&m.replayed_rows), 3);
 }
+
+/* The staging path skips duplicates for its own insert only: events' fast path in the same
+ * transaction still meets (and counts) theirs. */
+Test(writer, a_staged_exposure_job_leaves_event_duplicates_counted)
+{
+    start(writer_conninfo);
+    test_job a, b, c, d;
+    job_init(&a, LIFT_TABLE_EXPOSURES, "x1,alice,recs,control,1" TS "\n", 1);
+    job_init(&b, LIFT_TABLE_EVENTS, "e1,alice,order,1,EUR" TS "\n", 1);
+    submit(&a);
+    submit(&b);
+    acknowledged(&a, 1, 0);
+    acknowledged(&b, 1, 0);
+    /* Both re-sent together (one transaction): the exposure job goes through staging first. */
+    job_init(&c, LIFT_TABLE_EXPOSURES, "x1,alice,recs,control,1" TS "\n", 1);
+    job_init(&d, LIFT_TABLE_EVENTS, "e1,alice,order,1,EUR" TS "\n", 1);
+    submit(&c);
+    submit(&d);
+    acknowledged(&c, 0, 1);
+    acknowledged(&d, 0, 1);
+    cr_assert_eq(count("SELECT count(*) FROM lift.events"), 1);
+}
+
+/* With the exposure log off (migration 0013): live rows, a job and the spool all merge into
+ * lift.assignments and no row is stored; a job's rows all count as accepted. */
+Test(writer, with_the_log_off_merges_live_rows_jobs_and_the_spool_and_stores_none)
+{
+    pgtest_ok(db, "UPDATE lift.settings SET exposure_log = false");
+    static const char spooled[] = "r1,alice,recs,control,1,2026-11-21T10:00:00Z,\n"
+                                  "r2,bob,recs,control,1,2026-11-21T10:00:00Z,\n"
+                                  "r3,alice,recs,personalized,1,2026-11-21T09:00:00Z,\n";
+    cr_assert(lift_spool_append(spool, spooled, strlen(spooled), 3));
+    start(writer_conninfo);
+    static const char live[] = "l1,carol,recs,control,1" TS "\n";
+    lift_writer_exposures(w, live, strlen(live), 1);
+    test_job j;
+    job_init(&j, LIFT_TABLE_EXPOSURES,
+             "j1,dave,recs,control,1" TS "\nj1,dave,recs,control,1" TS "\n", 2);
+    submit(&j);
+    wait_count("SELECT coalesce(sum(exposures), 0) FROM lift.assignments", 6);
+    int64_t t0 = lift_time_mono();
+    while (atomic_load(&j.calls) == 0 || lift_spool_pending(spool) != 0) {
+        cr_assert_lt(ms_since(t0), 10000, "no acknowledgement or the spool not emptied");
+        sleep_ms(2);
+    }
+    cr_assert_eq(j.job.status, 202, "%s", j.job.message);
+    cr_assert_eq(j.job.accepted, 2);
+    cr_assert_eq(j.job.duplicates, 0);
+    cr_assert_str_eq(pgtest_value(db, "SELECT string_agg(unit || ':' || variant || ':' || first_id "
+                                      "|| ':' || array_to_string(variants, '+') || ':' || "
+                                      "exposures, ',' ORDER BY unit) FROM lift.assignments"),
+                     "alice:personalized:r3:control+personalized:2,bob:control:r2:control:1,"
+                     "carol:control:l1:control:1,dave:control:j1:control:2");
+    cr_assert_eq(count("SELECT count(*) FROM lift.exposures"), 0);
+    cr_assert_eq(count("SELECT count(*) FROM lift.exposure_ids"), 0);
+    cr_assert_eq(atomic_load(&m.replayed_rows), 3);
+    lift_buf_fini(&j.job.rows);
+}

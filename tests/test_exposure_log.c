@@ -61,7 +61,7 @@ Test(exposure_log, migration_keeps_every_exposure_in_its_day)
     cr_assert(!strncmp(assignments, "82:", 3), "%s", assignments); /* 41 units x 2 phases */
 
     cr_assert_eq(lift_migrate(db, &applied, NULL, NULL, &err), LIFT_OK, "%s", err.msg);
-    cr_assert_eq(applied, 1);
+    cr_assert_geq(applied, 1); /* 0013 and any later ones */
     cr_assert_str_eq(pgtest_value(db, ROWS_DIGEST), rows, "exposures changed in the conversion");
     cr_assert_str_eq(pgtest_value(db, ASSIGNMENTS_DIGEST), assignments,
                      "assignments changed in the conversion");

@@ -489,7 +489,7 @@ static void compute_reference(int64_t as_of, reference *ref)
     /* Winsorization: the cap is the percentile of the pooled mature values. */
     double *pool = calloc(ns + 1, sizeof *pool);
     for (size_t m = 0; m < NMETRICS; m++) {
-        ref->cap[m] = NAN;
+        ref->cap[m] = (double)NAN;
         if (metrics[m].winsor == 0)
             continue;
         size_t k = 0;
